@@ -1,0 +1,1 @@
+"""Actions: one executor per runbook action, resolved by the names in tui.domain.actions."""

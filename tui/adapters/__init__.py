@@ -1,0 +1,1 @@
+"""Adapters: the journal on disk; later Kubernetes, Prometheus, probes and the shell."""
