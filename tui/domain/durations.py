@@ -1,0 +1,32 @@
+"""Durations as runbooks write them: `30s`, `5m`, `1h30m`, `200ms`, `1.5h`."""
+
+from __future__ import annotations
+
+import re
+
+_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
+_WHOLE = re.compile(r"^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d))+$")
+_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+
+DURATION_HINT = "a duration like 30s, 5m, 1h30m or 200ms"
+DURATION_PATTERN = r"^([0-9]+(\.[0-9]+)?(ms|s|m|h|d))+$"
+
+
+def parse_duration(text: str) -> float:
+    """Return the number of seconds in `text`; raise ValueError if it is not a duration."""
+    compact = text.strip()
+    if not _WHOLE.match(compact):
+        raise ValueError(f"{text!r} is not {DURATION_HINT}")
+    return sum(float(n) * _SECONDS[unit] for n, unit in _PART.findall(compact))
+
+
+def format_seconds(seconds: float) -> str:
+    """Render seconds compactly: `45s`, `12m`, `1h 05m`."""
+    total = round(seconds)
+    if total < 60:
+        return f"{total}s"
+    minutes, secs = divmod(total, 60)
+    if minutes < 60:
+        return f"{minutes}m" if secs == 0 else f"{minutes}m {secs:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h {minutes:02d}m"
