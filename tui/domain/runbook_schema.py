@@ -42,6 +42,20 @@ class RawNode:
 
 
 @dataclass(frozen=True)
+class Named:
+    """A spec shared by several places; the JSON Schema refers to it under `$defs`."""
+
+    name: str
+    spec: Any
+
+    def check(self, node: Node, ck: Checker) -> Any:
+        return self.spec.check(node, ck)
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"$ref": f"#/$defs/{self.name}"}
+
+
+@dataclass(frozen=True)
 class ActionCall:
     """A mapping with `action:` and `with:`; `with` is checked against that action's signature."""
 
@@ -74,7 +88,7 @@ class ActionCall:
         schema["allOf"] = [
             {
                 "if": {"properties": {"action": {"const": name}}, "required": ["action"]},
-                "then": {"properties": {"with": spec.arguments.json_schema()}},
+                "then": {"properties": {"with": {"$ref": f"#/$defs/with.{name}"}}},
             }
             for name, spec in ACTIONS.items()
         ]
@@ -101,7 +115,7 @@ def _ident(name: str, description: str, pattern: str = IDENT) -> Field:
                  description, required=True)
 
 
-CHECK_ITEM = Obj(
+CHECK_ITEM = Named("check_item", Obj(
     (
         _ident("id", "unique id of the item, e.g. pods_ready"),
         _text("item", "what must be true, e.g. 'All services healthy'", required=True),
@@ -112,7 +126,7 @@ CHECK_ITEM = Obj(
               "an automatic check; without it the item is confirmed by the operator"),
     ),
     what="a checklist item",
-)
+))
 
 PARAMETER = Obj(
     (
@@ -139,7 +153,7 @@ METRIC = Obj(
     what="a metric",
 )
 
-STEP = ActionCall(Obj(
+STEP = Named("step", ActionCall(Obj(
     (
         _ident("id", "unique step id"),
         _text("title", "what the step does", required=True),
@@ -156,7 +170,7 @@ STEP = ActionCall(Obj(
         Field("timeout", Duration(), "give up after this long"),
     ),
     what="a step",
-))
+)))
 
 RUNBOOK = Obj(
     (
@@ -212,9 +226,12 @@ RUNBOOK = Obj(
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of a runbook, for editors (also `runbooks/runbook.schema.json`)."""
     schema = RUNBOOK.json_schema()
+    defs = {named.name: named.spec.json_schema() for named in (CHECK_ITEM, STEP)}
+    defs.update({f"with.{name}": spec.arguments.json_schema() for name, spec in ACTIONS.items()})
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "https://rollback-tui.dev/schema/runbook.schema.json",
         "title": "rollback-tui runbook",
         **schema,
+        "$defs": defs,
     }
