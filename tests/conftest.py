@@ -34,6 +34,7 @@ def run_cli():
     def run(*args: str, input: str | None = None, cwd: Path | None = None,
             timeout: float = 60) -> subprocess.CompletedProcess[str]:
         return subprocess.run([*rollback_argv(), *args], capture_output=True, text=True,
-                              input=input, cwd=cwd, timeout=timeout, env=os.environ.copy())
+                              input=input, cwd=cwd, timeout=timeout, env=os.environ.copy(),
+                              check=False)
 
     return run

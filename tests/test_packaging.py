@@ -28,7 +28,7 @@ def test_wheel_install_finds_builtins(tmp_path: Path) -> None:
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([str(target / "bin" / "rollback"), *args], capture_output=True,
-                              text=True, env=env, cwd=elsewhere, timeout=60)
+                              text=True, env=env, cwd=elsewhere, timeout=60, check=False)
 
     listed = run("runbooks", "list", "--json")
     assert listed.returncode == 0, listed.stderr

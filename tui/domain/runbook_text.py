@@ -50,8 +50,8 @@ def render_runbook(runbook: Runbook, given: Mapping[str, str] | None = None) -> 
     est = runbook.estimated_time
     lines = [
         f"{runbook.title}",
-        f"id {runbook.id} · version {runbook.version} · owner {runbook.owner} · "
-        f"strategy {runbook.strategy}",
+        (f"id {runbook.id} · version {runbook.version} · owner {runbook.owner} · "
+         f"strategy {runbook.strategy}"),
         f"estimated time: best {est['best']}, expected {est['expected']}, worst {est['worst']}",
     ]
     if runbook.description:
