@@ -77,10 +77,9 @@ def test_both_reject_the_same_breakages(path: Path) -> None:
     for name, mutate in _mutations(original):
         doc = copy.deepcopy(original)
         mutate(doc)
-        text = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
+        text = yaml.dump(doc, Dumper=yaml.CSafeDumper, sort_keys=False, allow_unicode=True)
         ours = validate_runbook(text.encode(), "mutated.yaml")
-        theirs = list(validator.iter_errors(doc))
         assert not ours.ok, f"{path.name}: validator accepted '{name}'"
-        assert theirs, f"{path.name}: JSON Schema accepted '{name}'"
+        assert not validator.is_valid(doc), f"{path.name}: JSON Schema accepted '{name}'"
         checked += 1
     assert checked > 30

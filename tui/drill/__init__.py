@@ -1,0 +1,1 @@
+"""The drill cluster: a Kubernetes-API-compatible practice cluster."""
