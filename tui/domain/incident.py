@@ -1,0 +1,489 @@
+"""Incident events, the journal's line format and hash chain, secret redaction and state replay.
+
+Pure: everything here works on bytes and objects; reading and writing files is the adapter's job
+(`tui.adapters.journal`).
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import json
+import math
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+JOURNAL_VERSION = 1
+GENESIS = "0" * 64
+FIELD_ORDER = ("v", "seq", "ts", "actor", "type", "data", "prev")
+
+INCIDENT_OPENED = "incident.opened"
+ASSESSMENT_RECORDED = "assessment.recorded"
+DECISION_RECORDED = "decision.recorded"
+STEP_STARTED = "step.started"
+STEP_FINISHED = "step.finished"
+CHECK_RECORDED = "check.recorded"
+NOTE_ADDED = "note.added"
+INCIDENT_RESOLVED = "incident.resolved"
+TORN_TAIL_QUARANTINED = "journal.torn_tail_quarantined"
+STEP_FINISHED_STATUSES = ("ok", "failed", "skipped")
+CHECK_STATUSES = ("pass", "fail", "open")
+
+
+@dataclass(frozen=True)
+class JournalEvent:
+    """One line of the incident journal."""
+
+    v: int
+    seq: int
+    ts: str
+    actor: str
+    type: str
+    data: dict[str, Any]
+    prev: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the event as a dict in journal field order."""
+        return {key: getattr(self, key) for key in FIELD_ORDER}
+
+
+# --- line format and hash chain -------------------------------------------------------------
+
+
+def canonical_line(event_dict: Mapping[str, Any]) -> bytes:
+    """Serialise an event as one compact UTF-8 JSON line in journal field order."""
+    ordered = {key: event_dict[key] for key in FIELD_ORDER}
+    try:
+        text = json.dumps(ordered, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        return text.encode("utf-8") + b"\n"
+    except UnicodeEncodeError:
+        # A lone surrogate cannot be UTF-8; escaping it keeps the line valid JSON and readable.
+        text = json.dumps(ordered, ensure_ascii=True, separators=(",", ":"), allow_nan=False)
+        return text.encode("ascii") + b"\n"
+
+
+def line_hash(line_bytes: bytes) -> str:
+    """Return the sha256 hex digest of a journal line's exact bytes (newline included)."""
+    return hashlib.sha256(line_bytes).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class TornTail:
+    """An incomplete or unparseable last line, left by a crash mid-write."""
+
+    offset: int
+    length: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class JournalProblem:
+    """A line that breaks the journal's format or hash chain (1-based line number)."""
+
+    line: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedJournal:
+    """The events of a journal, its torn tail if any, and every problem found on the way."""
+
+    events: list[JournalEvent]
+    torn_tail: TornTail | None
+    problems: list[JournalProblem]
+    last_hash: str = GENESIS
+    valid_length: int = 0
+    line_count: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyResult:
+    """The outcome of checking a journal's hash chain."""
+
+    ok: bool
+    lines_checked: int
+    first_bad_line: int | None
+    reason: str
+    torn_tail: TornTail | None = None
+    last_hash: str = GENESIS
+
+
+_new_instance = object.__new__
+_set_attribute = object.__setattr__
+_REQUIRED = (("v", int), ("seq", int), ("ts", str), ("actor", str), ("type", str))
+_REQUIRED += (("data", dict), ("prev", str))
+
+
+def _as_event(obj: dict[str, Any]) -> JournalEvent | str:
+    """Return the event a parsed line holds, or why it is not one."""
+    get = obj.get
+    v, seq, ts, actor = get("v"), get("seq"), get("ts"), get("actor")
+    kind, data, prev = get("type"), get("data"), get("prev")
+    # Exact type checks (bool is not an int here) in one expression: this runs once per line.
+    if (
+        type(v) is int
+        and type(seq) is int
+        and type(ts) is str
+        and type(actor) is str
+        and type(kind) is str
+        and type(data) is dict
+        and type(prev) is str
+    ):
+        if len(obj) > len(_REQUIRED):  # extra fields (a newer writer): keep only ours
+            return JournalEvent(v, seq, ts, actor, kind, data, prev)
+        # Replay has ~5 µs per line; the frozen __init__ alone costs 1. The parsed dict holds
+        # exactly the fields, so it becomes the instance's __dict__ as is.
+        event = _new_instance(JournalEvent)
+        _set_attribute(event, "__dict__", obj)
+        return event
+    wrong = next(key for key, kind in _REQUIRED if type(get(key)) is not kind)
+    return f"field {wrong!r} is missing or not {dict(_REQUIRED)[wrong].__name__}"
+
+
+_scan_once = json.JSONDecoder().scan_once
+
+
+def _decode_lines(lines: list[bytes], body: memoryview) -> list[str | None]:
+    """Decode lines as UTF-8; a line that is not valid UTF-8 becomes None."""
+    try:
+        # One decode of the whole body is much cheaper than one per line, and a b"\n" byte is
+        # always a newline in UTF-8, so the split lines up with the byte lines.
+        return str(body, "utf-8").split("\n")[: len(lines)]
+    except UnicodeDecodeError:
+        return [_decode_or_none(line) for line in lines]
+
+
+def _decode_or_none(line: bytes) -> str | None:
+    try:
+        return line.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _load(text: str | None) -> object:
+    """Parse one line as a single JSON value; return why not (a str) when it is not one."""
+    if text is None:
+        return "not valid UTF-8"
+    try:
+        obj, end = _scan_once(text, 0)
+    except (StopIteration, ValueError):
+        return "not valid JSON"
+    if end != len(text):
+        return f"not valid JSON (unexpected data at column {end + 1})"
+    return obj if type(obj) is dict else "not a JSON object"
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic collector: building 100k objects otherwise sets off rescans of them all
+    (replay takes twice as long); nothing built here forms a cycle."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def parse_journal(data: bytes) -> ParsedJournal:
+    """Parse journal bytes, checking seq and hash chain; a torn last line is set aside."""
+    with _gc_paused():
+        return _parse(data)
+
+
+def _parse(data: bytes) -> ParsedJournal:
+    lines = data.split(b"\n")
+    tail = lines.pop()  # bytes after the final newline: empty unless the last line is torn
+    body = memoryview(data)[: len(data) - len(tail)]
+    loaded = [_load(text) for text in _decode_lines(lines, body)]
+    torn: TornTail | None = None
+    if tail:
+        torn = TornTail(len(data) - len(tail), len(tail), "last line has no newline")
+    elif lines and isinstance(loaded[-1], str):
+        last = lines.pop()
+        reason = f"last line is {loaded.pop()}"
+        torn = TornTail(len(data) - len(last) - 1, len(last) + 1, reason)
+    hashes = [hashlib.sha256(line + b"\n").hexdigest() for line in lines]
+    events: list[JournalEvent] = []
+    problems: dict[int, str] = {}
+    prev_hash, expected_seq = GENESIS, 1
+    for index, obj in enumerate(loaded):
+        number = index + 1
+        event = obj if isinstance(obj, str) else _as_event(obj)
+        if isinstance(event, str):
+            problems.setdefault(number, f"line {number}: {event}")
+        else:
+            events.append(event)
+            if event.seq != expected_seq:
+                # A removed or inserted line also breaks this line's prev: one problem says both.
+                problems.setdefault(
+                    number,
+                    f"line {number}: seq {event.seq}, expected {expected_seq} "
+                    "(a line was removed, inserted or reordered, or this seq altered)",
+                )
+                expected_seq = event.seq
+            elif event.prev != prev_hash:
+                _blame_link(number, loaded, hashes, problems)
+        expected_seq += 1
+        prev_hash = hashes[index]
+    return ParsedJournal(
+        events=events,
+        torn_tail=torn,
+        problems=[JournalProblem(n, r) for n, r in sorted(problems.items())],
+        last_hash=prev_hash,
+        valid_length=torn.offset if torn else len(data),
+        line_count=len(lines),
+    )
+
+
+def _blame_link(number: int, loaded: list[object], hashes: list[str], out: dict[int, str]) -> None:
+    """Record which line a broken link (line `number`'s prev) most likely points at."""
+    # An edited line changes its own hash, so the *next* line's prev stops matching. If the
+    # link after `number` still holds, `number` is intact and the line before it was altered.
+    following = loaded[number] if number < len(loaded) else None
+    own_hash_broken = isinstance(following, dict) and following.get("prev") != hashes[number - 1]
+    if number == 1 or own_hash_broken:
+        out.setdefault(
+            number, f"line {number}: prev does not match the hash of the line before it (altered)"
+        )
+    else:
+        out.setdefault(
+            number - 1,
+            f"line {number - 1}: its hash no longer matches the prev recorded by line {number} "
+            "(line altered)",
+        )
+
+
+def verify_chain(data: bytes) -> VerifyResult:
+    """Check every line parses, seq counts up from 1 and each prev hashes the line before it."""
+    parsed = parse_journal(data)
+    checked = parsed.line_count
+    warning = ""
+    if parsed.torn_tail:
+        tail = parsed.torn_tail
+        warning = f"torn last line at byte {tail.offset} ({tail.length} bytes, {tail.reason})"
+    if parsed.problems:
+        first = parsed.problems[0]
+        reason = first.reason + (f"; also {warning}" if warning else "")
+        return VerifyResult(False, checked, first.line, reason, parsed.torn_tail, parsed.last_hash)
+    reason = f"chain intact; warning: {warning}" if warning else "chain intact"
+    return VerifyResult(True, checked, None, reason, parsed.torn_tail, parsed.last_hash)
+
+
+# --- secret redaction -----------------------------------------------------------------------
+
+MASK = "***"
+# Authorization headers get their own pattern (keeps the scheme); the rest are key=value forms.
+_VALUE_WORDS = (
+    r"token|passw(?:or)?d|(?<![a-z])pass(?![a-z])|secret|api[_-]?key|cookie|credential"
+    r"|private[_-]?key"
+)
+_SECRET_WORDS = _VALUE_WORDS + "|authorization"
+_SECRET_KEY = re.compile(_SECRET_WORDS, re.IGNORECASE)
+_HINT = re.compile(_SECRET_WORDS + "|bearer|basic", re.IGNORECASE)
+_AUTH_HEADER = re.compile(
+    r"(\b(?:proxy-)?authorization[\"']?\s*[:=]\s*[\"']?)"
+    r"((?:bearer|basic|token|digest|negotiate)\s+)?([^\s\"',;]+)",
+    re.IGNORECASE,
+)
+# "Basic" and "bearer" are also English words: only mask what looks like a credential after them.
+_SCHEME_TOKEN = re.compile(r"\b(bearer\s+|basic\s+)([A-Za-z0-9\-._~+/]+=*)", re.IGNORECASE)
+_KEY_VALUE = re.compile(
+    rf"(\b[\w.-]*(?:{_VALUE_WORDS})[\w.-]*[\"']?\s*[=:]\s*)(\"[^\"]*\"|'[^']*'|[^\s\"',;&]+)",
+    re.IGNORECASE,
+)
+
+
+def _mask_scheme_token(match: re.Match[str]) -> str:
+    token = match.group(2)
+    looks_like_credential = (
+        len(token) >= 16
+        or not token.isalpha()
+        or (token[1:].lower() != token[1:] and token[1:].upper() != token[1:])
+    )
+    return match.group(1) + MASK if looks_like_credential else match.group(0)
+
+
+class Redactor:
+    """Masks secrets in JSON-like data; built once per set of registered secret values."""
+
+    def __init__(self, secret_values: Iterable[str] = ()) -> None:
+        """Compile the masks for the given secret values (shorter than 4 characters ignored)."""
+        values = sorted({v for v in secret_values if isinstance(v, str) and len(v) >= 4}, key=len)
+        self._values: re.Pattern[str] | None = (
+            re.compile("|".join(re.escape(v) for v in reversed(values))) if values else None
+        )
+
+    def text(self, value: str) -> str:
+        """Return `value` with secret values, auth headers and key=value secrets masked."""
+        if self._values is not None:
+            value = self._values.sub(MASK, value)
+        if _HINT.search(value):  # most strings hold no hint of a credential: skip the subs
+            value = _AUTH_HEADER.sub(lambda m: m.group(1) + (m.group(2) or "") + MASK, value)
+            value = _SCHEME_TOKEN.sub(_mask_scheme_token, value)
+            value = _KEY_VALUE.sub(lambda m: m.group(1) + MASK, value)
+        return value
+
+    def __call__(self, data: Any) -> Any:
+        """Return a JSON-safe deep copy of `data` with every secret masked."""
+        if isinstance(data, str):
+            return self.text(data)
+        if data is None or isinstance(data, bool | int):
+            return data
+        if isinstance(data, float):
+            # NaN/Infinity are not JSON; keep them readable instead of failing the append.
+            return data if math.isfinite(data) else str(data)
+        if isinstance(data, Mapping):
+            out: dict[str, Any] = {}
+            for key, value in data.items():
+                name = self.text(str(key))
+                secret = value is not None and _SECRET_KEY.search(name) is not None
+                out[name] = MASK if secret else self(value)
+            # Kubernetes env vars and header lists: {"name": "DB_PASSWORD", "value": "…"}.
+            if isinstance(out.get("name"), str) and _SECRET_KEY.search(out["name"]):
+                for key in ("value", "val"):
+                    if out.get(key) is not None:
+                        out[key] = MASK
+            return out
+        if isinstance(data, list | tuple | set | frozenset):
+            # Sets have no order: sort so the same data always gives the same journal line.
+            ordered = sorted(data, key=repr) if isinstance(data, set | frozenset) else data
+            items = [self(item) for item in ordered]
+            # Header pairs: ("Authorization", "Bearer …").
+            if len(items) == 2 and isinstance(items[0], str) and _SECRET_KEY.search(items[0]):
+                items[1] = MASK
+            return items
+        return self.text(str(data))  # paths, datetimes, enums: journal their text form
+
+
+@lru_cache(maxsize=32)
+def _redactor(values: frozenset[str]) -> Redactor:
+    return Redactor(values)
+
+
+def redact(data: Any, secret_values: Iterable[str] = ()) -> Any:
+    """Return a deep copy of `data` with secret keys, secret values and auth tokens masked."""
+    return _redactor(frozenset(secret_values))(data)
+
+
+# --- state replay ---------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class StepState:
+    """Where one runbook step stands."""
+
+    step_id: str
+    status: str = "pending"
+    title: str = ""
+    started_at: str | None = None
+    finished_at: str | None = None
+    detail: str = ""
+    dry_run: bool = False
+    attempts: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """A free-text note added to the incident."""
+
+    ts: str
+    actor: str
+    text: str
+
+
+@dataclass(slots=True)
+class IncidentState:
+    """Everything the UI shows about an incident, derived by replaying its journal."""
+
+    incident_id: str | None = None
+    title: str = ""
+    runbook_id: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    severity: str | None = None
+    drill: bool = False
+    opened_at: str | None = None
+    resolved_at: str | None = None
+    status: str = "open"
+    outcome: str | None = None
+    assessment: dict[str, Any] | None = None
+    decision: dict[str, Any] | None = None
+    steps: dict[str, StepState] = field(default_factory=dict)
+    checks: dict[str, str] = field(default_factory=dict)
+    check_notes: dict[str, str] = field(default_factory=dict)
+    notes: list[Note] = field(default_factory=list)
+    quarantined: list[dict[str, Any]] = field(default_factory=list)
+    event_count: int = 0
+    last_seq: int = 0
+
+    def step_status(self, step_id: str) -> str:
+        """Return a step's status, "pending" when it has never been started."""
+        step = self.steps.get(step_id)
+        return step.status if step else "pending"
+
+
+def _step(state: IncidentState, event: JournalEvent) -> StepState:
+    step_id = str(event.data.get("step_id"))
+    step = state.steps.get(step_id)
+    if step is None:
+        step = state.steps[step_id] = StepState(step_id)
+    return step
+
+
+def apply_event(state: IncidentState, event: JournalEvent) -> None:
+    """Fold one event into `state` in place; unknown types only count (written by newer code)."""
+    kind, data = event.type, event.data
+    if kind == STEP_STARTED:
+        step = _step(state, event)
+        step.status, step.attempts = "running", step.attempts + 1
+        step.title = str(data.get("title", step.title))
+        step.dry_run = bool(data.get("dry_run", False))
+        step.started_at, step.finished_at, step.detail = event.ts, None, ""
+    elif kind == STEP_FINISHED:
+        step = _step(state, event)
+        step.status, step.finished_at = str(data.get("status", "ok")), event.ts
+        step.detail = str(data.get("detail", ""))
+    elif kind == CHECK_RECORDED:
+        item_id = str(data.get("item_id"))
+        state.checks[item_id] = str(data.get("status", "open"))
+        state.check_notes[item_id] = str(data.get("note", ""))
+    elif kind == NOTE_ADDED:
+        state.notes.append(Note(event.ts, event.actor, str(data.get("text", ""))))
+    elif kind == INCIDENT_OPENED:
+        state.incident_id, state.title = data.get("incident_id"), str(data.get("title", ""))
+        state.runbook_id, state.params = data.get("runbook_id"), dict(data.get("params") or {})
+        state.severity, state.drill = data.get("severity"), bool(data.get("drill", False))
+        state.opened_at, state.status = event.ts, "open"
+    elif kind == ASSESSMENT_RECORDED:
+        state.assessment = data
+    elif kind == DECISION_RECORDED:
+        state.decision = data
+    elif kind == INCIDENT_RESOLVED:
+        state.status, state.resolved_at, state.outcome = "resolved", event.ts, data.get("outcome")
+    elif kind == TORN_TAIL_QUARANTINED:
+        state.quarantined.append(data)
+    state.event_count += 1
+    state.last_seq = event.seq
+
+
+def replay(events: Iterable[JournalEvent], *, live: bool = False) -> IncidentState:
+    """Derive incident state from events; unfinished steps become "interrupted" unless `live`."""
+    state = IncidentState()
+    with _gc_paused():
+        for event in events:
+            apply_event(state, event)
+    if not live:
+        mark_interrupted(state)
+    return state
+
+
+def mark_interrupted(state: IncidentState) -> None:
+    """Mark every step still running as interrupted: its outcome was never journaled."""
+    for step in state.steps.values():
+        if step.status == "running":
+            step.status = "interrupted"
