@@ -1,0 +1,123 @@
+"""`rollback incidents list|show|verify`: read-only views of incident journals."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from tui.adapters.journal import (
+    JOURNAL_FILE,
+    JournalNotFoundError,
+    incident_dir,
+    list_incidents,
+    load_state,
+)
+from tui.app.paths import resolve_paths
+from tui.domain.incident import IncidentState, ParsedJournal, verify_chain
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def _folder(incident_id: str) -> Path:
+    folder = incident_dir(resolve_paths(), incident_id)
+    if not (folder / JOURNAL_FILE).is_file():
+        known = [s.incident_id for s in list_incidents(resolve_paths().incidents_dir)][:5]
+        hint = f" (recent: {', '.join(known)})" if known else " (there are no incidents yet)"
+        raise JournalNotFoundError(f"no incident {incident_id!r}{hint}")
+    return folder
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    """Print incidents, newest first."""
+    summaries = list_incidents(resolve_paths().incidents_dir)
+    if args.json:
+        for s in summaries:
+            print(json.dumps({"id": s.incident_id, "title": s.state.title,
+                              "runbook": s.state.runbook_id, "status": s.state.status,
+                              "opened_at": s.state.opened_at, "events": s.state.event_count,
+                              "drill": s.state.drill, "intact": s.intact}))
+        return EXIT_OK
+    if not summaries:
+        print("no incidents yet", file=sys.stderr)
+        return EXIT_OK
+    width = max(len(s.incident_id) for s in summaries)
+    print(f"{'ID':<{width}}  {'STATUS':<8}  {'EVENTS':>6}  {'RUNBOOK':<22}  TITLE")
+    for s in summaries:
+        status = s.state.status + ("" if s.intact else "!")
+        title = s.state.title + (" (drill)" if s.state.drill else "")
+        print(f"{s.incident_id:<{width}}  {status:<8}  {s.state.event_count:>6}  "
+              f"{(s.state.runbook_id or '-'):<22}  {title}")
+    return EXIT_OK
+
+
+def render_state(state: IncidentState, parsed: ParsedJournal) -> str:
+    """The incident as text: summary, steps, checks, notes, last events."""
+    lines = [f"{state.incident_id}  {state.title}" + ("  [drill]" if state.drill else ""),
+             f"status {state.status}" + (f" ({state.outcome})" if state.outcome else "")
+             + f" · opened {state.opened_at or '?'}"
+             + (f" · resolved {state.resolved_at}" if state.resolved_at else ""),
+             (f"runbook {state.runbook_id or '-'} · severity {state.severity or '-'} · "
+             f"{state.event_count} events")]
+    if state.params:
+        lines.append("parameters: " + ", ".join(f"{k}={v}" for k, v in state.params.items()))
+    if state.decision:
+        lines.append(f"decision: {state.decision.get('decision', '?')}"
+                     + (f" — {state.decision['rationale']}" if state.decision.get('rationale')
+                        else ""))
+    if state.steps:
+        lines += ["", "Steps"]
+        for step in state.steps.values():
+            note = "  (check before re-running)" if step.status == "interrupted" else ""
+            detail = f" — {step.detail}" if step.detail else ""
+            lines.append(f"  {step.status:<11} {step.step_id}  {step.title}{detail}{note}")
+    if state.checks:
+        lines += ["", "Checklist"]
+        lines += [f"  {status:<5} {item}" for item, status in state.checks.items()]
+    if state.notes:
+        lines += ["", "Notes"]
+        lines += [f"  {n.ts}  {n.actor}: {n.text}" for n in state.notes]
+    lines += ["", "Timeline (last 20 events)"]
+    for event in parsed.events[-20:]:
+        summary = ", ".join(f"{k}={v}" for k, v in list(event.data.items())[:3])
+        lines.append(f"  #{event.seq:<5} {event.ts}  {event.actor}  {event.type}  {summary}")
+    if parsed.torn_tail:
+        lines.append(f"  (a torn last line of {parsed.torn_tail.length} bytes was ignored: "
+                     f"{parsed.torn_tail.reason})")
+    for problem in parsed.problems:
+        lines.append(f"  problem at line {problem.line}: {problem.reason}")
+    return "\n".join(lines) + "\n"
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    """Print one incident."""
+    state, parsed = load_state(_folder(args.incident))
+    sys.stdout.write(render_state(state, parsed))
+    return EXIT_OK
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    """Check the hash chain; exit 1 naming the first bad line."""
+    folder = _folder(args.incident)
+    result = verify_chain((folder / JOURNAL_FILE).read_bytes())
+    path = folder / JOURNAL_FILE
+    if not result.ok:
+        print(f"{path}:{result.first_bad_line}: FAILED: {result.reason}")
+        return EXIT_FAILED
+    print(f"{path}: OK, {result.lines_checked} lines, chain intact"
+          + (f"; last line hash {result.last_hash}" if result.lines_checked else ""))
+    if result.torn_tail:
+        print(f"warning: torn last line ignored ({result.torn_tail.length} bytes at offset "
+              f"{result.torn_tail.offset}: {result.torn_tail.reason})")
+    return EXIT_OK
+
+
+def run(args: argparse.Namespace) -> int:
+    """Dispatch an `incidents` subcommand."""
+    handlers = {"list": cmd_list, "show": cmd_show, "verify": cmd_verify}
+    try:
+        return handlers[args.subcommand](args)
+    except (JournalNotFoundError, ValueError) as exc:
+        print(f"rollback: {exc}", file=sys.stderr)
+        return EXIT_USAGE
