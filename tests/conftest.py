@@ -38,3 +38,53 @@ def run_cli():
                               check=False)
 
     return run
+
+
+REQUIRE_REAL = os.environ.get("ROLLBACK_REQUIRE_REAL") == "1"
+
+
+def require_tool(name: str) -> str:
+    """The path of a real tool; skip without it, but fail when CI requires real tools."""
+    path = shutil.which(name)
+    if path is None:
+        message = f"{name} is not installed"
+        if REQUIRE_REAL:
+            pytest.fail(f"{message}, and ROLLBACK_REQUIRE_REAL=1 requires it")
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture
+def drill(tmp_path: Path):
+    """Start drill clusters in-process: `cluster, info = drill("bad-release", speed=20)`."""
+    from tui.drill.cluster import DrillCluster
+    from tui.drill.scenario import find_scenario
+
+    started = []
+
+    def start(scenario: str = "bad-release", *, speed: float = 20.0, seed: int = 0,
+              faults: list[str] | None = None):
+        cluster = DrillCluster(find_scenario(scenario), folder=tmp_path / f"drill-{len(started)}",
+                               speed=speed, seed=seed, faults=faults)
+        info = cluster.start()
+        started.append(cluster)
+        return cluster, info
+
+    yield start
+    for cluster in started:
+        cluster.stop()
+
+
+@pytest.fixture
+def kubectl(tmp_path: Path):
+    """Run real kubectl against a drill: `kubectl(info, "get", "pods")` → CompletedProcess."""
+    binary = require_tool("kubectl")
+
+    def run(info, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path),
+               "KUBECONFIG": info.kubeconfig}
+        return subprocess.run([binary, "--cache-dir", info.extra["kubectl_cache_dir"], *args],
+                              capture_output=True, text=True, env=env, timeout=timeout,
+                              check=False)
+
+    return run

@@ -66,6 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     inc_show.add_argument("incident", metavar="ID")
     inc_verify = inc.add_parser("verify", help="check the journal's hash chain (exit 1 if broken)")
     inc_verify.add_argument("incident", metavar="ID")
+    from tui.app import commands_drill
+
+    commands_drill.add_parser(commands)
     return parser
 
 
@@ -81,6 +84,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from tui.app import commands_runbooks
 
             return commands_runbooks.run(args)
+        if args.command == "drill":
+            from tui.app import commands_drill
+
+            return commands_drill.run(args)
         from tui.app import commands_incidents
 
         return commands_incidents.run(args)

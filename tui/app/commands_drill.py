@@ -1,0 +1,100 @@
+"""`rollback drill`: practice on the embedded drill cluster."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from datetime import UTC, datetime
+
+from tui.app.paths import resolve_paths
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Register `rollback drill`."""
+    drill = commands.add_parser(
+        "drill", help="practice on the embedded drill cluster",
+        description="Start the drill cluster for a scenario. --serve prints one JSON line "
+                    "(kubeconfig, api, prometheus, apps, namespace, deployment, scenario) "
+                    "once ready and serves until interrupted.")
+    drill.add_argument("scenario", nargs="?", default="bad-release",
+                       help="scenario id or file (default: bad-release)")
+    drill.add_argument("--list", action="store_true", help="list the scenarios")
+    drill.add_argument("--serve", action="store_true", help="headless: the cluster only")
+    drill.add_argument("--port", type=int, default=0, help="port (default: any free port)")
+    drill.add_argument("--speed", type=float, default=1.0,
+                       help="run scenario delays this many times faster (default 1)")
+    drill.add_argument("--seed", type=int, default=0, help="seed for names and timings")
+    drill.add_argument("--fault", action="append", default=[], metavar="FAULT",
+                       help="inject a fault (repeatable): deny=VERB:RESOURCE, error-rate=0.2, "
+                            "latency=200ms, drop-watches=30s, conflict-next-write, metrics-down")
+
+
+def _list() -> int:
+    from tui.drill.scenario import ScenarioError, load_scenario_bytes, scenario_files
+
+    for path in scenario_files():
+        try:
+            scenario = load_scenario_bytes(path.read_bytes(), str(path))
+            print(f"{scenario.id:<16} {scenario.description}")
+        except ScenarioError as exc:
+            print(f"{path.stem:<16} INVALID: {str(exc).splitlines()[0]}")
+    return EXIT_OK
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the drill command."""
+    if args.list:
+        return _list()
+    from tui.drill.cluster import DrillCluster
+    from tui.drill.scenario import ScenarioError, find_scenario
+
+    if args.speed <= 0:
+        print("rollback: --speed must be positive", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        scenario = find_scenario(args.scenario)
+    except ScenarioError as exc:
+        print(f"rollback: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    folder = resolve_paths().data_dir / "drills" / f"{stamp}-{scenario.id}"
+    try:
+        cluster = DrillCluster(scenario, folder=folder, port=args.port, speed=args.speed,
+                               seed=args.seed, faults=args.fault)
+    except ValueError as exc:
+        print(f"rollback: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:
+        print(f"rollback: cannot listen on 127.0.0.1:{args.port}: {exc.strerror or exc}",
+              file=sys.stderr)
+        return EXIT_USAGE
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    info = cluster.start()
+    try:
+        print(info.to_json(), flush=True)
+        if not args.serve:
+            print(_instructions(info), file=sys.stderr, flush=True)
+        while not stop.wait(0.5):
+            pass
+    finally:
+        cluster.stop()
+    return EXIT_OK
+
+
+def _instructions(info: object) -> str:
+    params = getattr(info, "extra", {}).get("params", {})
+    p_args = " ".join(f"-p {k}={v}" for k, v in sorted(params.items()))
+    return (
+        f"\nDrill cluster for scenario {info.scenario} is up.\n"
+        "In another terminal:\n"
+        f"  export KUBECONFIG={info.kubeconfig}\n"
+        f"  kubectl --cache-dir {getattr(info, 'extra', {}).get('kubectl_cache_dir')} "
+        "get pods\n"
+        f"  rollback runbooks show revert-deployment {p_args}\n"
+        "Ctrl-C stops the drill.\n")

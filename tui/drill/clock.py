@@ -1,0 +1,33 @@
+"""The drill's clock: wall-clock timestamps, with scenario delays compressed by `speed`."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+
+class DrillClock:
+    """Timestamps stay real (so kubectl's AGE is right); scenario waits shrink by `speed`."""
+
+    def __init__(self, speed: float = 1.0) -> None:
+        if speed <= 0:
+            raise ValueError(f"speed must be positive, got {speed}")
+        self.speed = speed
+
+    def now(self) -> float:
+        """Epoch seconds, real time."""
+        return time.time()
+
+    def scaled(self, scenario_seconds: float) -> float:
+        """How many real seconds a scenario delay lasts at this speed."""
+        return scenario_seconds / self.speed
+
+
+def rfc3339(epoch: float) -> str:
+    """`2026-11-30T01:02:03Z`, the form Kubernetes timestamps take."""
+    return datetime.fromtimestamp(int(epoch), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_rfc3339(text: str) -> float:
+    """Epoch seconds from a Kubernetes timestamp."""
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp()

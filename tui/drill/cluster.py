@@ -1,0 +1,344 @@
+"""The drill cluster assembled: store, controllers, simulated app, APIs, HTTP server, clock."""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Self
+
+from tui.domain.durations import parse_duration
+from tui.drill.api import KubeAPI
+from tui.drill.clock import DrillClock, rfc3339
+from tui.drill.controller import REVISION, Controllers
+from tui.drill.defaults import apply_defaults
+from tui.drill.faults import Faults
+from tui.drill.flagapi import FlagAPI
+from tui.drill.httpserver import DrillHTTPServer, Request, Response, json_response
+from tui.drill.podsim import Behavior
+from tui.drill.promapi import PrometheusAPI
+from tui.drill.scenario import Scenario
+from tui.drill.store import Store
+from tui.drill.traffic import Traffic
+
+TICK = 0.1
+CHANGE_CAUSE = "kubernetes.io/change-cause"
+
+
+@dataclass
+class DrillInfo:
+    """Where everything is, as `rollback drill --serve` prints it."""
+
+    kubeconfig: str
+    api: str
+    prometheus: str
+    apps: dict[str, str]
+    namespace: str
+    deployment: str
+    scenario: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        """One JSON line."""
+        return json.dumps({"kubeconfig": self.kubeconfig, "api": self.api,
+                           "prometheus": self.prometheus, "apps": self.apps,
+                           "namespace": self.namespace, "deployment": self.deployment,
+                           "scenario": self.scenario, **self.extra})
+
+
+class DrillCluster:
+    """A running drill cluster (in-process, background threads)."""
+
+    def __init__(self, scenario: Scenario, *, folder: Path, port: int = 0, speed: float = 1.0,
+                 seed: int = 0, faults: list[str] | None = None) -> None:
+        self.scenario, self.folder = scenario, folder
+        self.clock = DrillClock(speed)
+        self.store = Store(self.clock, seed)
+        self.faults = Faults()
+        for spec in [*(scenario.data.get("faults") or []), *(faults or [])]:
+            self.faults.apply(spec)
+        self._revisions = self._behaviors()
+        self.controllers = Controllers(self.store, self.clock, self._behavior_for)
+        self.traffic = Traffic(self.store, self.controllers.pods.serving, self._flagged)
+        self.flags = FlagAPI(self.store, scenario.data.get("flags") or [])
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self.api = KubeAPI(self.store, self.faults, self._wake.set, self._logs,
+                           self._terminate)
+        self.prom = PrometheusAPI(self.traffic, self.faults, self.clock.now)
+        self.server = DrillHTTPServer(port, [
+            ("/drill", self._admin), ("/apps", self._apps), ("/prometheus", self._prometheus),
+            ("/", self.api.route)])
+        self.api.address = f"127.0.0.1:{self.server.server_address[1]}"
+        self._ticker: threading.Thread | None = None
+        self._schedule = sorted(
+            ((parse_duration(e["at"]), e["fault"]) for e in scenario.data.get("schedule") or []),
+            key=lambda item: item[0])
+        self.started_at = 0.0
+
+    # ---- scenario --------------------------------------------------------------------------
+    def _behaviors(self) -> dict[str, Behavior]:
+        found = {}
+        for deployment in self.scenario.data.get("deployments") or []:
+            start = deployment.get("pod_start_seconds", 3.0)
+            for rev in deployment["revisions"]:
+                found[rev["image"]] = Behavior(
+                    kind=rev.get("behavior", "healthy"), error_ratio=rev.get("error_ratio", 0.0),
+                    latency_p95=rev.get("latency_p95", 0.1), start_seconds=start,
+                    version=rev["version"])
+        return found
+
+    def _behavior_for(self, pod: dict[str, Any]) -> Behavior:
+        image = pod["spec"]["containers"][0].get("image", "")
+        known = self._revisions.get(image)
+        if known:
+            return known
+        # An image the scenario does not know (kubectl set image …) runs healthy.
+        return Behavior(version=image.rsplit(":", 1)[-1] if ":" in image else "latest")
+
+    def _flagged(self, service: str, pod: dict[str, Any], behavior: Behavior) -> Behavior:
+        return self.flags.adjust(service, pod, behavior)
+
+    def _template(self, spec: dict[str, Any], rev: dict[str, Any]) -> dict[str, Any]:
+        labels = {"app": spec["name"], **(spec.get("labels") or {}), **(rev.get("labels") or {})}
+        container: dict[str, Any] = {
+            "name": spec.get("container") or spec["name"],
+            "image": rev["image"],
+            "ports": [{"name": "http", "containerPort": spec.get("port", 8080)}],
+            "readinessProbe": {"httpGet": {"path": "/health", "port": spec.get("port", 8080)},
+                               "periodSeconds": 5},
+            "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}},
+        }
+        if rev.get("env"):
+            container["env"] = [{"name": k, "value": v} for k, v in rev["env"].items()]
+        return {"metadata": {"labels": labels}, "spec": {"containers": [container]}}
+
+    def _bootstrap(self) -> None:
+        data, now = self.scenario.data, self.clock.now()
+        born = rfc3339(now - 86400 * 30)
+        for ns in ["default", "kube-system", *data["namespaces"]]:
+            if self.store.get("namespaces", "", ns) is None:
+                obj = {"apiVersion": "v1", "kind": "Namespace",
+                       "metadata": {"name": ns, "creationTimestamp": born}}
+                apply_defaults("namespaces", obj)
+                self.store.create("namespaces", obj)
+        for cm in data.get("configmaps") or []:
+            self.store.create("configmaps", {"apiVersion": "v1", "kind": "ConfigMap",
+                                             "metadata": {"name": cm["name"],
+                                                          "namespace": cm["namespace"],
+                                                          "creationTimestamp": born},
+                                             "data": dict(cm["data"])})
+        for index, svc in enumerate(data.get("services") or []):
+            obj = {"apiVersion": "v1", "kind": "Service",
+                   "metadata": {"name": svc["name"], "namespace": svc["namespace"],
+                                "labels": {"app": svc["name"]}, "creationTimestamp": born},
+                   "spec": {"selector": dict(svc["selector"]),
+                            "ports": [{"name": "http", "port": svc.get("port", 80),
+                                       "targetPort": svc.get("target_port", 8080)}]}}
+            apply_defaults("services", obj, f"10.96.{index // 200}.{index % 200 + 10}")
+            self.store.create("services", obj)
+            self.traffic.add_service(svc["name"], svc["namespace"], svc.get("request_rate", 40))
+        for spec in data.get("deployments") or []:
+            self._bootstrap_deployment(spec, now)
+        self.controllers.warm = True
+        self.controllers.tick()
+        self.controllers.tick()
+        self.controllers.warm = False
+
+    def _bootstrap_deployment(self, spec: dict[str, Any], now: float) -> None:
+        revisions = spec["revisions"]
+        rolled_out = spec.get("rolled_out", False)
+        current = len(revisions) if rolled_out else len(revisions) - 1
+        deployment = {
+            "apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": spec["name"], "namespace": spec["namespace"],
+                         "labels": {"app": spec["name"]},
+                         "creationTimestamp": rfc3339(now - 3600 * (len(revisions) + 1))},
+            "spec": {"replicas": spec["replicas"],
+                     "selector": {"matchLabels": {"app": spec["name"],
+                                                  **(spec.get("labels") or {})}},
+                     "template": self._template(spec, revisions[-1]),
+                     "progressDeadlineSeconds": spec.get("progress_deadline_seconds", 600),
+                     "revisionHistoryLimit": spec.get("revision_history_limit", 10),
+                     "paused": spec.get("paused") or None},
+        }
+        if deployment["spec"]["paused"] is None:
+            del deployment["spec"]["paused"]
+        apply_defaults("deployments", deployment)
+        created = self.store.create("deployments", deployment)
+        for number, rev in enumerate(revisions[:current], start=1):
+            historical = {**created, "metadata": {**created["metadata"], "annotations": {}},
+                          "spec": {**created["spec"], "template": self._template(spec, rev)}}
+            if rev.get("change_cause"):
+                historical["metadata"]["annotations"][CHANGE_CAUSE] = rev["change_cause"]
+            apply_defaults("deployments", historical)
+            rs = self.controllers.create_revision(
+                historical, number, rfc3339(now - 3600 * (len(revisions) - number + 1)))
+            replicas = spec["replicas"] if number == current else 0
+            self.store.replace("replicasets", {**rs, "spec": {**rs["spec"], "replicas": replicas}})
+        annotations = {REVISION: str(current)}
+        if revisions[-1].get("change_cause"):
+            annotations[CHANGE_CAUSE] = revisions[-1]["change_cause"]
+        self.store.replace("deployments", {**created, "metadata": {**created["metadata"],
+                                                                   "annotations": annotations}})
+
+    # ---- running ---------------------------------------------------------------------------
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.controllers.tick()
+                self.traffic.tick(self.clock.now())
+                self._scheduled()
+            except Exception as exc:  # noqa: BLE001 - the simulation must keep running
+                (self.folder / "drill-errors.log").open("a").write(f"{exc!r}\n")
+            self._wake.wait(TICK)
+            self._wake.clear()
+
+    def _scheduled(self) -> None:
+        elapsed = (time.monotonic() - self.started_at) * self.clock.speed
+        while self._schedule and self._schedule[0][0] <= elapsed:
+            _, fault = self._schedule.pop(0)
+            self.faults.apply(fault)
+
+    def start(self) -> DrillInfo:
+        """Build the starting state and serve; returns where everything is."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._bootstrap()
+        self.traffic.tick(self.clock.now())
+        self.server.start()
+        self.started_at = time.monotonic()
+        self._ticker = threading.Thread(target=self._run, name="drill-ticker", daemon=True)
+        self._ticker.start()
+        return self.info()
+
+    def stop(self) -> None:
+        """Stop the simulation and the server."""
+        self._stop.set()
+        self._wake.set()
+        self.server.stop()
+        if self._ticker:
+            self._ticker.join(timeout=5)
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def info(self) -> DrillInfo:
+        """Where the API, metrics and apps are, and the kubeconfig written for them."""
+        url = self.server.url
+        primary = self.scenario.primary
+        namespace = primary.get("namespace") or self.scenario.data["namespaces"][0]
+        kubeconfig = self.folder / "kubeconfig"
+        kubeconfig.write_text(kubeconfig_text(url, namespace))
+        apps = {name: f"{url}/apps/{name}" for name in self.traffic.services}
+        return DrillInfo(str(kubeconfig), url, f"{url}/prometheus", apps, namespace,
+                         primary.get("name", ""), self.scenario.id,
+                         {"kubectl_cache_dir": str(self.folder / "kube-cache"),
+                          "params": self.params()})
+
+    def params(self) -> dict[str, str]:
+        """Runbook parameter values that fit this drill."""
+        url = self.server.url
+        values = dict(self.scenario.data.get("params") or {})
+        service = values.get("service") or next(iter(self.traffic.services), "")
+        if service:
+            values.setdefault("health_url", f"{url}/apps/{service}/health")
+            values.setdefault("version_url", f"{url}/apps/{service}/version")
+            values.setdefault("flag_api_url", f"{url}/apps/{service}/admin/feature-flags")
+        values.setdefault("prometheus_url", f"{url}/prometheus")
+        return values
+
+    # ---- HTTP routes beside the Kubernetes API ---------------------------------------------
+    def _terminate(self, pod: dict[str, Any]) -> None:
+        with self.store.lock:
+            self.controllers.pods.terminate(pod)
+
+    def _logs(self, pod: dict[str, Any], query: dict[str, str]) -> list[str]:
+        sim = self.controllers.pods.restart_log(pod)
+        behavior = sim.behavior if sim else self._behavior_for(pod)
+        name = pod["metadata"]["name"]
+        lines = [f"{rfc3339(self.clock.now() - 60)} starting {name} version {behavior.version}\n",
+                 f"{rfc3339(self.clock.now() - 59)} listening on :8080\n"]
+        if behavior.error_ratio > 0.05:
+            lines += [f"{rfc3339(self.clock.now() - 30 + i)} ERROR payment client: upstream "
+                      "returned 500 (request failed)\n" for i in range(5)]
+        if behavior.kind == "crashloop":
+            lines.append(f"{rfc3339(self.clock.now() - 1)} panic: nil pointer dereference in "
+                         "payment client\n")
+        tail = query.get("tailLines")
+        return lines[-int(tail):] if tail and tail.isdigit() and int(tail) > 0 else lines
+
+    def _admin(self, request: Request) -> Response:
+        if request.path == "/drill/faults":
+            if request.method == "POST":
+                try:
+                    for spec in json.loads(request.body or b"[]"):
+                        self.faults.apply(str(spec))
+                except (ValueError, TypeError) as exc:
+                    return json_response(400, {"error": str(exc)})
+            elif request.method == "DELETE":
+                self.faults.clear()
+            return json_response(200, self.faults.describe())
+        if request.path == "/drill/compact" and request.method == "POST":
+            self.store.compact()
+            return json_response(200, {"oldest": self.store.oldest_watchable()})
+        if request.path == "/drill/info":
+            return Response(200, self.info().to_json().encode())
+        return json_response(404, {"error": f"no admin endpoint {request.path}"})
+
+    def _prometheus(self, request: Request) -> Response:
+        return self.prom.route(request, request.path.removeprefix("/prometheus"))
+
+    def _apps(self, request: Request) -> Response | None:
+        parts = request.path.split("/", 3)  # ['', 'apps', SERVICE, REST]
+        service = parts[2] if len(parts) > 2 else ""
+        rest = "/" + parts[3] if len(parts) > 3 else "/"
+        if service not in self.traffic.services:
+            return json_response(404, {"error": f"no simulated service {service!r}"})
+        if rest == "/metrics":
+            if self.faults.metrics_down:
+                return Response(503, b"metrics down (injected fault)\n", "text/plain")
+            return Response(200, self.traffic.exposition(service).encode(),
+                            "text/plain; version=0.0.4; charset=utf-8")
+        if rest == "/version":
+            version = self.traffic.served_version(service)
+            if version is None:
+                return json_response(503, {"error": "no ready endpoints"})
+            return json_response(200, {"service": service, "version": version})
+        if rest == "/health":
+            return self._health(service)
+        if rest.startswith("/admin/feature-flags"):
+            return self.flags.route(request, service, rest.removeprefix("/admin/feature-flags"))
+        return json_response(404, {"error": f"no endpoint {rest} on {service}"})
+
+    def _health(self, service: str) -> Response:
+        with self.store.lock:
+            endpoints = self.traffic.endpoints(service)
+        if not endpoints:
+            return json_response(503, {"status": "unavailable", "reason": "no ready endpoints"})
+        rates = self.traffic.rates(service, self.clock.now(), 30.0)
+        ratio = rates["error_ratio"] if rates else 0.0
+        version = self.traffic.served_version(service)
+        if not math.isnan(ratio) and ratio > 0.05:
+            return json_response(503, {"status": "degraded", "version": version,
+                                       "reason": f"error ratio {ratio:.1%} over the last 30s"})
+        return json_response(200, {"status": "ok", "version": version,
+                                   "ready_endpoints": len(endpoints)})
+
+
+def kubeconfig_text(url: str, namespace: str) -> str:
+    """A kubeconfig for the drill (plain http, a dummy token)."""
+    return (
+        "apiVersion: v1\nkind: Config\n"
+        f"clusters:\n- name: drill\n  cluster:\n    server: {url}\n"
+        "users:\n- name: drill-user\n  user:\n    token: drill-token\n"
+        f"contexts:\n- name: drill\n  context:\n    cluster: drill\n    user: drill-user\n"
+        f"    namespace: {namespace}\n"
+        "current-context: drill\npreferences: {}\n"
+    )

@@ -1,0 +1,285 @@
+"""Scripted pod lifecycles: Pending → ContainerCreating → Running/Ready, CrashLoopBackOff, …."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from tui.drill.clock import DrillClock, rfc3339
+from tui.drill.events import record_event
+from tui.drill.store import Store
+
+READY_DELAY = 1.0
+# A crash-looping revision serves (badly) for a while between crashes, and the drill caps the
+# back-off low, so the broken release keeps hurting traffic instead of just going dark.
+CRASH_AFTER = 40.0
+BACKOFF_BASE, BACKOFF_CAP = 10.0, 10.0
+TERMINATION_SECONDS = 1.0
+POD_EVENT_LIMIT = 100  # above this many replicas, pods emit no events (scale scenarios)
+
+
+@dataclass(frozen=True)
+class Behavior:
+    """What pods of one revision do, and how the application they run behaves."""
+
+    kind: str = "healthy"  # healthy | crashloop | never-ready | image-pull-error
+    error_ratio: float = 0.0
+    latency_p95: float = 0.1
+    start_seconds: float = 3.0
+    version: str = ""
+
+
+BehaviorFor = Callable[[dict[str, Any]], Behavior]
+
+
+@dataclass
+class PodSim:
+    """The simulation state of one pod."""
+
+    behavior: Behavior
+    created: float
+    stage: str = "creating"
+    next_at: float = 0.0
+    restarts: int = 0
+    ready: bool = False
+    started_at: float | None = None
+    last_terminated: dict[str, Any] | None = None
+    quiet: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _image_id(image: str) -> str:
+    digest = hashlib.sha256(image.encode()).hexdigest()
+    return f"{image.split(':')[0]}@sha256:{digest}"
+
+
+class PodLifecycles:
+    """Advances every pod through its scripted lifecycle and writes its status."""
+
+    def __init__(self, store: Store, clock: DrillClock, behavior_for: BehaviorFor) -> None:
+        self.store, self.clock, self.behavior_for = store, clock, behavior_for
+        self.sims: dict[str, PodSim] = {}
+        self._next_ip = 1
+
+    def _ip(self) -> str:
+        n = self._next_ip
+        self._next_ip += 1
+        return f"10.244.{n // 250}.{n % 250 + 2}"
+
+    def new_pod(self, template: dict[str, Any], name: str, namespace: str,
+                owner: dict[str, Any], quiet: bool, warm: bool = False) -> dict[str, Any]:
+        """Create a pod from a template, owned by `owner`, and start its lifecycle.
+
+        A warm pod (the scenario's starting state) has been running for a while already.
+        """
+        now = self.clock.now()
+        spec = copy.deepcopy(template.get("spec", {}))
+        spec["nodeName"] = "drill-node-1"
+        pod = {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {
+                "name": name,
+                "namespace": namespace,
+                "labels": dict(template.get("metadata", {}).get("labels", {})),
+                "annotations": dict(template.get("metadata", {}).get("annotations", {})),
+                "generateName": owner["metadata"]["name"] + "-",
+                "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet",
+                                     "name": owner["metadata"]["name"],
+                                     "uid": owner["metadata"]["uid"], "controller": True,
+                                     "blockOwnerDeletion": True}],
+            },
+            "spec": spec,
+            "status": {},
+        }
+        if not pod["metadata"]["annotations"]:
+            del pod["metadata"]["annotations"]
+        behavior = self.behavior_for(pod)
+        sim = PodSim(behavior, now, next_at=now + self.clock.scaled(behavior.start_seconds),
+                     quiet=quiet)
+        sim.extra["ip"] = self._ip()
+        if warm:
+            self._warm(sim, now)
+            pod["metadata"]["creationTimestamp"] = rfc3339(sim.created)
+        pod["status"] = self._status(pod, sim, now)
+        created = self.store.create("pods", pod)
+        sim.extra["key"] = (namespace, name)
+        self.sims[created["metadata"]["uid"]] = sim
+        if not quiet:
+            record_event(self.store, created, "v1", "Pod", "Scheduled",
+                         f"Successfully assigned {namespace}/{name} to drill-node-1",
+                         component="default-scheduler")
+        return created
+
+    def _warm(self, sim: PodSim, now: float) -> None:
+        rng = self.store.rng
+        sim.created = now - 3600 - rng.randrange(600)
+        if sim.behavior.kind in ("healthy", "crashloop"):
+            sim.stage, sim.ready = "running", True
+            sim.started_at = now - rng.uniform(1, CRASH_AFTER)
+            sim.next_at = (now + self.clock.scaled(rng.uniform(2, CRASH_AFTER))
+                           if sim.behavior.kind == "crashloop" else float("inf"))
+            if sim.behavior.kind == "crashloop":
+                sim.restarts = rng.randrange(2, 6)
+                sim.last_terminated = {"exitCode": 1, "reason": "Error",
+                                       "startedAt": rfc3339(sim.created),
+                                       "finishedAt": rfc3339(sim.started_at - 10)}
+        elif sim.behavior.kind == "never-ready":
+            sim.stage, sim.started_at, sim.next_at = "running", now - 600, float("inf")
+
+    def terminate(self, pod: dict[str, Any]) -> None:
+        """Start deleting a pod: Terminating for a moment, then gone."""
+        sim = self.sims.get(pod["metadata"]["uid"])
+        if sim is None or sim.stage == "terminating":
+            return
+        now = self.clock.now()
+        sim.stage, sim.next_at, sim.ready = "terminating", now + TERMINATION_SECONDS, False
+        updated = {**pod, "metadata": {**pod["metadata"], "deletionTimestamp": rfc3339(now),
+                                       "deletionGracePeriodSeconds": 30}}
+        updated["status"] = self._status(updated, sim, now)
+        self.store.replace("pods", updated)
+        if not sim.quiet:
+            record_event(self.store, pod, "v1", "Pod", "Killing",
+                         f"Stopping container {self._container(pod)}", component="kubelet")
+
+    @staticmethod
+    def _container(pod: dict[str, Any]) -> str:
+        return pod["spec"]["containers"][0]["name"]
+
+    def advance(self) -> None:
+        """Move every pod whose next change is due."""
+        now = self.clock.now()
+        for uid, sim in list(self.sims.items()):
+            if now < sim.next_at:
+                continue
+            entry = self.store.get("pods", *sim.extra["key"])
+            if entry is None:
+                del self.sims[uid]
+                continue
+            pod = entry.obj
+            if sim.stage == "terminating":
+                self.store.delete("pods", pod["metadata"]["namespace"], pod["metadata"]["name"])
+                del self.sims[pod["metadata"]["uid"]]
+                continue
+            self._step(pod, sim, now)
+            updated = {**pod, "status": self._status(pod, sim, now)}
+            self.store.replace("pods", updated)
+
+    def _event(self, pod: dict[str, Any], sim: PodSim, reason: str, message: str,
+               event_type: str = "Normal") -> None:
+        if not sim.quiet:
+            record_event(self.store, pod, "v1", "Pod", reason, message, event_type=event_type,
+                         component="kubelet")
+
+    def _step(self, pod: dict[str, Any], sim: PodSim, now: float) -> None:
+        kind, container = sim.behavior.kind, self._container(pod)
+        image = pod["spec"]["containers"][0].get("image", "")
+        if kind == "image-pull-error":
+            sim.stage = "pull-backoff" if sim.stage == "pull-error" else "pull-error"
+            sim.next_at = now + self.clock.scaled(5.0)
+            self._event(pod, sim, "Failed", f'Failed to pull image "{image}"', "Warning")
+            return
+        if sim.stage in ("creating", "backoff"):
+            sim.stage, sim.started_at = "running", now
+            if sim.restarts == 0:
+                self._event(pod, sim, "Pulled", f'Container image "{image}" already present')
+                self._event(pod, sim, "Created", f"Created container {container}")
+            self._event(pod, sim, "Started", f"Started container {container}")
+            if kind in ("healthy", "crashloop"):
+                sim.next_at = now + self.clock.scaled(READY_DELAY)
+            else:
+                sim.next_at = float("inf")
+            return
+        if sim.stage == "running" and not sim.ready and kind in ("healthy", "crashloop"):
+            sim.ready = True
+            sim.next_at = (float("inf") if kind == "healthy"
+                           else now + self.clock.scaled(CRASH_AFTER))
+            return
+        if sim.stage == "running" and kind == "crashloop":
+            sim.ready = False
+            sim.restarts += 1
+            sim.last_terminated = {"exitCode": 1, "reason": "Error",
+                                   "startedAt": rfc3339(sim.started_at or now),
+                                   "finishedAt": rfc3339(now)}
+            backoff = min(BACKOFF_BASE * 2 ** (sim.restarts - 1), BACKOFF_CAP)
+            sim.stage, sim.next_at = "backoff", now + self.clock.scaled(backoff)
+            sim.extra["backoff"] = backoff
+            self._event(pod, sim, "BackOff", "Back-off restarting failed container "
+                        f"{container} in pod {pod['metadata']['name']}", "Warning")
+
+    def _status(self, pod: dict[str, Any], sim: PodSim, now: float) -> dict[str, Any]:
+        created = rfc3339(sim.created)
+        statuses = []
+        for container in pod["spec"]["containers"]:
+            state: dict[str, Any]
+            if sim.stage == "running":
+                state = {"running": {"startedAt": rfc3339(sim.started_at or now)}}
+            elif sim.stage == "backoff":
+                state = {"waiting": {"reason": "CrashLoopBackOff", "message":
+                                     f"back-off {int(sim.extra.get('backoff', 10))}s restarting "
+                                     f"failed container={container['name']} "
+                                     f"pod={pod['metadata']['name']}"}}
+            elif sim.stage == "pull-error":
+                state = {"waiting": {"reason": "ErrImagePull"}}
+            elif sim.stage == "pull-backoff":
+                state = {"waiting": {"reason": "ImagePullBackOff"}}
+            elif sim.stage == "terminating" and sim.started_at is not None:
+                state = {"running": {"startedAt": rfc3339(sim.started_at)}}
+            else:
+                state = {"waiting": {"reason": "ContainerCreating"}}
+            status: dict[str, Any] = {
+                "name": container["name"], "image": container.get("image", ""),
+                "imageID": _image_id(container.get("image", "")) if sim.started_at else "",
+                "ready": sim.ready, "restartCount": sim.restarts,
+                "started": sim.stage == "running", "state": state,
+            }
+            if sim.started_at:
+                status["containerID"] = "containerd://" + hashlib.sha256(
+                    f"{pod['metadata']['name']}{sim.restarts}".encode()).hexdigest()
+            if sim.last_terminated:
+                status["lastState"] = {"terminated": sim.last_terminated}
+            statuses.append(status)
+        ready = "True" if sim.ready else "False"
+        phase = "Running" if sim.started_at is not None else "Pending"
+        conditions = [
+            {"type": "PodReadyToStartContainers", "status": "True", "lastProbeTime": None,
+             "lastTransitionTime": created},
+            {"type": "Initialized", "status": "True", "lastProbeTime": None,
+             "lastTransitionTime": created},
+            {"type": "Ready", "status": ready, "lastProbeTime": None,
+             "lastTransitionTime": rfc3339(now)},
+            {"type": "ContainersReady", "status": ready, "lastProbeTime": None,
+             "lastTransitionTime": rfc3339(now)},
+            {"type": "PodScheduled", "status": "True", "lastProbeTime": None,
+             "lastTransitionTime": created},
+        ]
+        if not sim.ready:
+            for cond in conditions[2:4]:
+                cond["reason"] = "ContainersNotReady"
+                cond["message"] = f"containers with unready status: [{statuses[0]['name']}]"
+        previous = pod.get("status", {}).get("conditions")
+        if previous:
+            # Keep transition times unless the status really changed.
+            old = {c["type"]: c for c in previous}
+            for cond in conditions:
+                before = old.get(cond["type"])
+                if before and before["status"] == cond["status"]:
+                    cond["lastTransitionTime"] = before["lastTransitionTime"]
+        return {"phase": phase, "conditions": conditions, "hostIP": "172.18.0.2",
+                "hostIPs": [{"ip": "172.18.0.2"}], "podIP": sim.extra["ip"],
+                "podIPs": [{"ip": sim.extra["ip"]}], "startTime": created,
+                "containerStatuses": statuses, "qosClass": "BestEffort"}
+
+    def serving(self, pod: dict[str, Any]) -> tuple[bool, Behavior | None]:
+        """Whether a pod is ready to serve traffic, and its behaviour."""
+        sim = self.sims.get(pod["metadata"]["uid"])
+        if sim is None:
+            return False, None
+        return sim.ready and sim.stage == "running", sim.behavior
+
+    def restart_log(self, pod: dict[str, Any]) -> PodSim | None:
+        """The simulation state (for the logs endpoint)."""
+        return self.sims.get(pod["metadata"]["uid"])

@@ -1,0 +1,214 @@
+"""The simulated application: traffic follows the ready pods behind each Service.
+
+Counters and a latency histogram per (service, code, version) advance every tick; samples are
+kept so the drill's own query API can compute rates the way Prometheus' `rate()` does.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from tui.drill.podsim import Behavior
+from tui.drill.selectors import selector_from_spec
+from tui.drill.store import Store
+
+BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+HISTORY_SECONDS = 3900.0
+SAMPLE_EVERY = 1.0
+NO_ENDPOINTS = "none"
+
+
+@dataclass
+class ServiceTraffic:
+    """Configuration and running totals of one service's traffic."""
+
+    name: str
+    namespace: str
+    request_rate: float
+    requests: dict[tuple[str, str], float] = field(default_factory=dict)  # (code, version)
+    buckets: dict[str, list[float]] = field(default_factory=dict)  # version -> cumulative
+    sums: dict[str, float] = field(default_factory=dict)
+    counts: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Sample:
+    """The counters of every service at one moment."""
+
+    at: float
+    values: dict[str, dict[str, Any]]
+
+
+def _exponential_cdf(le: float, p95: float) -> float:
+    # An exponential latency distribution whose 95th percentile is p95.
+    theta = max(p95, 1e-6) / math.log(20)
+    return 1 - math.exp(-le / theta)
+
+
+class Traffic:
+    """Advances every service's traffic; answers endpoints, health and version questions."""
+
+    def __init__(self, store: Store, serving: Callable[[dict[str, Any]], tuple[bool,
+                                                                                 Behavior | None]],
+                 modifiers: Callable[[str, dict[str, Any], Behavior], Behavior]) -> None:
+        self.store, self.serving, self.modifiers = store, serving, modifiers
+        self.services: dict[str, ServiceTraffic] = {}
+        self.samples: deque[Sample] = deque()
+        self.lock = threading.Lock()
+        self._last_tick: float | None = None
+        self._last_sample = 0.0
+
+    def add_service(self, name: str, namespace: str, request_rate: float) -> None:
+        """Simulate traffic for a Service."""
+        self.services[name] = ServiceTraffic(name, namespace, request_rate)
+
+    def endpoints(self, service: str) -> list[tuple[dict[str, Any], Behavior]]:
+        """Ready pods the Service selects, with their (flag-adjusted) behaviour."""
+        traffic = self.services[service]
+        entry = self.store.get("services", traffic.namespace, service)
+        if entry is None:
+            return []
+        selector = selector_from_spec({"matchLabels": entry.obj["spec"].get("selector") or {}})
+        if not entry.obj["spec"].get("selector"):
+            return []
+        found = []
+        for pod in self.store.objects("pods", traffic.namespace):
+            if "deletionTimestamp" in pod["metadata"]:
+                continue
+            if not selector.matches(pod["metadata"].get("labels")):
+                continue
+            ready, behavior = self.serving(pod)
+            if ready and behavior is not None:
+                found.append((pod, self.modifiers(service, pod, behavior)))
+        return found
+
+    def tick(self, now: float) -> None:
+        """Add the requests served since the last tick."""
+        with self.store.lock:
+            routed = {name: self.endpoints(name) for name in self.services}
+        with self.lock:
+            dt = 0.0 if self._last_tick is None else max(now - self._last_tick, 0.0)
+            self._last_tick = now
+            for name, traffic in self.services.items():
+                self._serve(traffic, routed[name], traffic.request_rate * dt)
+            if now - self._last_sample >= SAMPLE_EVERY or not self.samples:
+                self._last_sample = now
+                self.samples.append(Sample(now, self._snapshot()))
+                while self.samples and now - self.samples[0].at > HISTORY_SECONDS:
+                    self.samples.popleft()
+
+    def _serve(self, traffic: ServiceTraffic, endpoints: list[tuple[dict[str, Any], Behavior]],
+               requests: float) -> None:
+        if not endpoints:
+            self._count(traffic, "503", NO_ENDPOINTS, requests, 0.001)
+            return
+        share = requests / len(endpoints)
+        for _, behavior in endpoints:
+            version = behavior.version or "unknown"
+            errors = share * behavior.error_ratio
+            self._count(traffic, "500", version, errors, behavior.latency_p95)
+            self._count(traffic, "200", version, share - errors, behavior.latency_p95)
+
+    @staticmethod
+    def _count(traffic: ServiceTraffic, code: str, version: str, n: float, p95: float) -> None:
+        key = (code, version)
+        traffic.requests[key] = traffic.requests.get(key, 0.0) + n
+        if code == "200":
+            # Keep an error series per served version so ratios exist before the first error.
+            traffic.requests.setdefault(("500", version), 0.0)
+        cumulative = traffic.buckets.setdefault(version, [0.0] * len(BUCKETS))
+        for i, le in enumerate(BUCKETS):
+            cumulative[i] += n * _exponential_cdf(le, p95)
+        traffic.sums[version] = traffic.sums.get(version, 0.0) + n * p95 / math.log(20)
+        traffic.counts[version] = traffic.counts.get(version, 0.0) + n
+
+    def _snapshot(self) -> dict[str, dict[str, Any]]:
+        return {
+            name: {"requests": dict(t.requests), "total": sum(t.requests.values()),
+                   "errors": sum(v for (code, _), v in t.requests.items()
+                                 if code.startswith("5")),
+                   "buckets": [sum(b[i] for b in t.buckets.values()) for i in range(len(BUCKETS))],
+                   "count": sum(t.counts.values())}
+            for name, t in self.services.items()
+        }
+
+    # ---- derived values --------------------------------------------------------------------
+    def window(self, service: str, end: float, seconds: float) -> tuple[Sample, Sample] | None:
+        """The first and last samples of a window ending at `end` (None: too little data)."""
+        with self.lock:
+            inside = [s for s in self.samples if end - seconds <= s.at <= end + 1e-6]
+        if len(inside) < 2 or service not in inside[-1].values:
+            return None
+        first = next((s for s in inside if service in s.values), None)
+        if first is None or first is inside[-1]:
+            return None
+        return first, inside[-1]
+
+    def rates(self, service: str, end: float, seconds: float) -> dict[str, float] | None:
+        """Request rate, error ratio and p95 latency over a window, as the recording rules do."""
+        pair = self.window(service, end, seconds)
+        if pair is None:
+            return None
+        first, last = pair
+        a, b = first.values[service], last.values[service]
+        span = last.at - first.at
+        total = (b["total"] - a["total"]) / span
+        errors = (b["errors"] - a["errors"]) / span
+        bucket_rates = [(y - x) / span for x, y in zip(a["buckets"], b["buckets"], strict=True)]
+        count_rate = (b["count"] - a["count"]) / span
+        return {"rate": total, "error_ratio": errors / total if total > 0 else math.nan,
+                "p95": histogram_quantile(0.95, bucket_rates, count_rate)}
+
+    def served_version(self, service: str) -> str | None:
+        """The version most ready endpoints serve."""
+        with self.store.lock:
+            endpoints = self.endpoints(service)
+        counts: dict[str, int] = {}
+        for _, behavior in endpoints:
+            counts[behavior.version] = counts.get(behavior.version, 0) + 1
+        return max(counts, key=lambda v: (counts[v], v)) if counts else None
+
+    def exposition(self, service: str) -> str:
+        """The service's /metrics in Prometheus text format."""
+        traffic = self.services[service]
+        with self.lock:
+            lines = ["# HELP http_requests_total Requests served, by status code and version.",
+                     "# TYPE http_requests_total counter"]
+            for (code, version), value in sorted(traffic.requests.items()):
+                lines.append(f'http_requests_total{{service="{service}",code="{code}",'
+                             f'version="{version}"}} {value:.3f}')
+            lines += ["# HELP http_request_duration_seconds Request latency.",
+                      "# TYPE http_request_duration_seconds histogram"]
+            for version, cumulative in sorted(traffic.buckets.items()):
+                labels = f'service="{service}",version="{version}"'
+                for le, value in zip(BUCKETS, cumulative, strict=True):
+                    lines.append(f'http_request_duration_seconds_bucket{{{labels},le="{le}"}} '
+                                 f"{value:.3f}")
+                count = traffic.counts.get(version, 0.0)
+                lines.append(f'http_request_duration_seconds_bucket{{{labels},le="+Inf"}} '
+                             f"{count:.3f}")
+                lines.append(f"http_request_duration_seconds_sum{{{labels}}} "
+                             f"{traffic.sums.get(version, 0.0):.6f}")
+                lines.append(f"http_request_duration_seconds_count{{{labels}}} {count:.3f}")
+        return "\n".join(lines) + "\n"
+
+
+def histogram_quantile(q: float, bucket_rates: list[float], count_rate: float) -> float:
+    """Prometheus' histogram_quantile over cumulative bucket rates (linear interpolation)."""
+    if count_rate <= 0:
+        return math.nan
+    rank = q * count_rate
+    previous_le, previous_count = 0.0, 0.0
+    for le, count in zip(BUCKETS, bucket_rates, strict=True):
+        if count >= rank:
+            if count == previous_count:
+                return le
+            return previous_le + (le - previous_le) * (rank - previous_count) / (
+                count - previous_count)
+        previous_le, previous_count = le, count
+    return BUCKETS[-1]
