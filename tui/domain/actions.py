@@ -156,6 +156,7 @@ ACTIONS: dict[str, ActionSpec] = {
             "http.check",
             "probe a URL: status, body text, a JSON field, latency",
             (Field("url", Str(min_length=1), "URL", True),
+             Field("headers", MapOf(Str()), "headers, e.g. a token from a secret parameter"),
              Field("expect_status", Int(minimum=100), "status code (default 200)"),
              Field("body_contains", Str(), "text the body must contain"),
              Field("json_field", Str(), "dotted path of a JSON field to compare"),

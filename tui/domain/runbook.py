@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,8 +13,9 @@ from yaml.nodes import Node
 
 from tui.domain.actions import ACTIONS, Permission
 from tui.domain.durations import parse_duration
+from tui.domain.linear_regex import LinearRegex, UnsupportedPattern, compile_pattern
 from tui.domain.runbook_schema import RUNBOOK
-from tui.domain.schema import Checker, Problem, did_you_mean
+from tui.domain.schema import Checker, Problem, did_you_mean, quoted, shown
 from tui.domain.templating import (
     CONTEXT_VARIABLES,
     TemplateError,
@@ -153,9 +155,10 @@ class Runbook:
                            environ: Mapping[str, str] | None = None) -> dict[str, str]:
         """Defaults overlaid with given values; secrets from ROLLBACK_PARAM_<NAME> if not given.
 
-        Raises ValueError naming every missing, unknown or malformed value.
+        `environ` defaults to the process environment. An empty value does not satisfy a
+        required parameter. Raises ValueError naming every missing, unknown or malformed value.
         """
-        env = environ or {}
+        env = os.environ if environ is None else environ
         errors = [f"unknown parameter {k!r}{did_you_mean(k, [p.name for p in self.parameters])}"
                   for k in given if self.parameter(k) is None]
         values: dict[str, str] = {}
@@ -166,29 +169,56 @@ class Runbook:
                 value = env.get(env_name)
             if value is None:
                 value = param.default
-            if value is None:
+            mismatch = value is not None and not _matches(param, value)
+            if value is None or (value == "" and param.required and not mismatch):
                 if param.required:
                     hint = f" (set {env_name})" if param.secret else f" (-p {param.name}=…)"
                     errors.append(f"parameter {param.name!r} needs a value{hint}")
                 continue
-            if param.pattern and not re.fullmatch(param.pattern, value):
-                errors.append(f"parameter {param.name!r} does not match {param.pattern}")
+            if mismatch:
+                errors.append(f"parameter {param.name!r} does not match "
+                              f"{shown(param.pattern or '')}")
             values[param.name] = value
         if errors:
             raise ValueError("; ".join(errors))
         return values
+
+    def secret_names(self) -> tuple[str, ...]:
+        """The names of the parameters marked secret."""
+        return tuple(p.name for p in self.parameters if p.secret)
+
+    def step_display(self, step: Step, values: Mapping[str, str],
+                     mask_secrets: bool = True) -> str | None:
+        """The step's command as the operator should see it; secret values as `***`."""
+        return step_display(step, values, self.secret_names() if mask_secrets else ())
 
     def secret_values(self, values: Mapping[str, str]) -> tuple[str, ...]:
         """The values of parameters marked secret (for the journal's redaction)."""
         return tuple(values[p.name] for p in self.parameters if p.secret and p.name in values)
 
 
+def _matches(param: Parameter, value: str) -> bool:
+    """Whether `value` matches the whole of the parameter's pattern (in linear time)."""
+    if not param.pattern:
+        return True
+    try:
+        return compile_pattern(param.pattern).fullmatch(value)
+    except (re.error, UnsupportedPattern):
+        return False
+
+
 def render_args(args: Any, values: Mapping[str, str]) -> Any:
-    """Fill placeholders in every string inside an action's arguments."""
+    """Fill placeholders in every string inside an action's arguments, mapping keys too."""
     if isinstance(args, str):
         return render(args, values)
     if isinstance(args, Mapping):
-        return {k: render_args(v, values) for k, v in args.items()}
+        rendered: dict[Any, Any] = {}
+        for key, value in args.items():
+            name = render(key, values) if isinstance(key, str) else key
+            if name in rendered:
+                raise TemplateError(f"two keys become {name!r} once parameters are filled in")
+            rendered[name] = render_args(value, values)
+        return rendered
     if isinstance(args, list | tuple):
         return [render_args(v, values) for v in args]
     return args
@@ -199,10 +229,20 @@ def step_argv(step: Step, values: Mapping[str, str]) -> list[str] | None:
     return render_argv(step.command, values) if step.command else None
 
 
-def step_display(step: Step, values: Mapping[str, str]) -> str | None:
-    """The step's command as the operator should see (and could paste) it."""
+def step_display(step: Step, values: Mapping[str, str],
+                 secret_names: Iterable[str] = ()) -> str | None:
+    """The step's command as the operator should see (and could paste) it.
+
+    The values of the parameters named in `secret_names` show as `***`. The command is
+    rendered with the real values first, so that it fails here exactly as it would when run.
+    """
     argv = step_argv(step, values)
-    return display_command(argv) if argv is not None else None
+    if argv is None:
+        return None
+    hidden = set(secret_names)
+    if hidden:
+        argv = step_argv(step, {k: "***" if k in hidden else v for k, v in values.items()})
+    return display_command(argv or [])
 
 
 @dataclass(frozen=True)
@@ -260,13 +300,15 @@ def _check_unique(items: list[Any], key: str, what: str, root: Node, path: tuple
         value = item[key]
         if value in seen:
             ck.at(_node_of(root, *path, index, key),
-                  f"duplicate {what} {value!r}, already used by {seen[value]}", f"a unique {what}")
+                  f"duplicate {what} {quoted(value)}, already used by {seen[value]}",
+                  f"a unique {what}")
         else:
             seen[value] = f"{path[-1]}[{index}]"
 
 
 def _check_semantics(raw: dict[str, Any], root: Node, ck: Checker) -> None:
-    params = [p for p in raw.get("parameters") or [] if isinstance(p, dict)]
+    # Indexes into the parameters as written: entries that are not mappings keep their place.
+    params = [(i, p) for i, p in enumerate(raw.get("parameters") or []) if isinstance(p, dict)]
     _check_unique(raw.get("parameters"), "name", "parameter", root, ("parameters",), ck)
     _check_unique(raw.get("metrics"), "name", "metric", root, ("metrics",), ck)
     _check_unique(raw.get("steps"), "id", "step id", root, ("steps",), ck)
@@ -278,37 +320,30 @@ def _check_semantics(raw: dict[str, Any], root: Node, ck: Checker) -> None:
         _check_unique(comms["checklist"], "id", "checklist id", root,
                       ("communication", "checklist"), ck, item_ids)
 
-    for index, param in enumerate(params):
+    for index, param in params:
         node_path = ("parameters", index)
+        name = param.get("name")
         if param.get("secret") and param.get("default") is not None:
             ck.at(_node_of(root, *node_path, "default"),
-                  f"secret parameter {param.get('name')!r} must not have a default in the file",
-                  f"no default; the value comes from ROLLBACK_PARAM_{str(param.get('name')).upper()}")
+                  f"secret parameter {name!r} must not have a default in the file",
+                  f"no default; the value comes from ROLLBACK_PARAM_{str(name).upper()}")
         pattern = param.get("pattern")
         if isinstance(pattern, str):
-            try:
-                compiled = re.compile(pattern)
-            except re.error as exc:
-                ck.at(_node_of(root, *node_path, "pattern"), f"invalid regular expression: {exc}",
-                      "a Python regular expression")
-                continue
-            default = param.get("default")
-            if isinstance(default, str) and not compiled.fullmatch(default):
-                ck.at(_node_of(root, *node_path, "default"),
-                      f"default {default!r} does not match the pattern", pattern)
+            _check_pattern(pattern, param.get("default"), root, node_path, ck)
 
-    known = [p["name"] for p in params if isinstance(p.get("name"), str)]
+    known = [p["name"] for _, p in params if isinstance(p.get("name"), str)]
     known_all = list(dict.fromkeys([*known, *CONTEXT_VARIABLES]))
+    expected_names = "one of: " + ", ".join(known_all)
     for use in ck.templates:
-        for nth, placeholder in enumerate(find_placeholders(use.text)):
-            index = ck.placeholder_index(use, nth)
+        placeholders = find_placeholders(use.text)
+        indexes = ck.placeholder_indexes(use, len(placeholders))
+        for placeholder, index in zip(placeholders, indexes, strict=True):
             if not placeholder.valid:
-                ck.at_index(index, f"malformed placeholder {{{{{placeholder.name}}}}}",
+                ck.at_index(index, f"malformed placeholder {placeholder.describe()}",
                             "{{ name }} with a parameter name")
             elif placeholder.name not in known_all:
                 ck.at_index(index, f"undefined parameter {placeholder.name!r}"
-                            f"{did_you_mean(placeholder.name, known_all)}",
-                            "one of: " + ", ".join(known_all))
+                            f"{did_you_mean(placeholder.name, known_all)}", expected_names)
 
     for index, step in enumerate(raw.get("steps") or []):
         if isinstance(step, dict) and isinstance(step.get("command"), str):
@@ -327,6 +362,36 @@ def _check_semantics(raw: dict[str, Any], root: Node, ck: Checker) -> None:
             ck.at(_node_of(root, "estimated_time"),
                   f"estimates out of order: best {estimate['best']}, expected "
                   f"{estimate['expected']}, worst {estimate['worst']}", "best ≤ expected ≤ worst")
+
+
+def _check_pattern(pattern: str, default: Any, root: Node, node_path: tuple[Any, ...],
+                   ck: Checker) -> None:
+    """The pattern is a regular expression that can be matched safely; the default matches.
+
+    The pattern comes from the file, so it is matched by LinearRegex (time linear in the
+    value, whatever the pattern) and never by `re`, which can backtrack for ever.
+    """
+    try:
+        compiled = LinearRegex(pattern)
+    except re.error as exc:
+        ck.at(_node_of(root, *node_path, "pattern"), f"invalid regular expression: {exc}",
+              "a Python regular expression")
+        return
+    except UnsupportedPattern as exc:
+        ck.at(_node_of(root, *node_path, "pattern"), f"pattern cannot be used: {exc}",
+              "a regular expression without backreferences, lookarounds or (?i)")
+        return
+    if not isinstance(default, str):
+        return
+    try:
+        matched = compiled.fullmatch(default)
+    except UnsupportedPattern as exc:
+        ck.at(_node_of(root, *node_path, "default"), f"default cannot be checked: {exc}",
+              "a shorter default or a simpler pattern")
+        return
+    if not matched:
+        ck.at(_node_of(root, *node_path, "default"),
+              f"default {quoted(default)} does not match the pattern", shown(pattern))
 
 
 def _invocation(check: dict[str, Any] | None) -> ActionInvocation | None:

@@ -96,7 +96,7 @@ class ActionCall:
 
 
 def _action_field() -> Field:
-    return Field("action", Str(choices=ACTION_NAMES, templated=False),
+    return Field("action", Str(choices=ACTION_NAMES, templated=False, what="action"),
                  "what the step does: one of " + ", ".join(ACTION_NAMES), required=True)
 
 

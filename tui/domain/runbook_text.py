@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from tui.domain.runbook import CheckItem, Runbook, TemplateError, render_args, step_display
+from tui.domain.runbook import CheckItem, Runbook, TemplateError, render_args
 from tui.domain.templating import render
 
 
@@ -83,7 +83,7 @@ def render_runbook(runbook: Runbook, given: Mapping[str, str] | None = None) -> 
         suffix = f"  [{', '.join(marks)}]" if marks else ""
         lines.append(f"  {number}. {step.title}  ({step.id}: {step.action}){suffix}")
         try:
-            command = step_display(step, values)
+            command = runbook.step_display(step, values, mask_secrets=True)
         except TemplateError as exc:
             command = f"{step.command}  ({exc})"
         if command:

@@ -6,28 +6,81 @@ problem carries `line:col`) and the JSON Schema given to editors, so the two can
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import math
 import re
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-import yaml
+from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from tui.domain.durations import DURATION_HINT, DURATION_PATTERN, parse_duration
-from tui.domain.templating import WHOLE_PLACEHOLDER_PATTERN, find_placeholders
+from tui.domain.durations import DURATION_HINT, DURATION_PATTERN, is_duration
+from tui.domain.templating import (
+    WHOLE_PLACEHOLDER_PATTERN,
+    find_placeholders,
+    placeholder_offsets,
+)
 
-STR, INT, FLOAT, BOOL, NULL = (
+STR, INT, FLOAT, BOOL, NULL, TIMESTAMP, MERGE = (
     "tag:yaml.org,2002:str",
     "tag:yaml.org,2002:int",
     "tag:yaml.org,2002:float",
     "tag:yaml.org,2002:bool",
     "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:timestamp",
+    "tag:yaml.org,2002:merge",
 )
 LONE_PLACEHOLDER = re.compile(WHOLE_PLACEHOLDER_PATTERN)
 _KIND_NAMES = {STR: "a string", INT: "an integer", FLOAT: "a number", BOOL: "a boolean",
-               NULL: "nothing (null)"}
+               NULL: "nothing (null)", TIMESTAMP: "a date"}
+# Where PyYAML (and libyaml) start a new line: positions are counted the same way.
+LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+# Integers longer than this are refused before conversion (Python refuses to convert decimal
+# strings over 4300 digits, and no runbook count or code needs anywhere near this many).
+MAX_INT_DIGITS = 100
+_SHOWN_MAX = 80
+_CONSTRUCTOR = SafeConstructor()
+
+
+def shown(value: str) -> str:
+    """A value as a message shows it, always on one line: as is when it is plain printable
+    text, else quoted and escaped like repr (so a trailing newline or a tab is visible)."""
+    if len(value) > _SHOWN_MAX:
+        return repr(value[:_SHOWN_MAX]) + "…"
+    if value and value.isprintable() and value == value.strip() and "'" not in value:
+        return value
+    return repr(value)
+
+
+def one_line(text: str) -> str:
+    """`text` with every line break or control character escaped, so it stays on one line."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+
+
+class LineIndex:
+    """1-based line and column (in characters) of offsets into a text, as PyYAML counts them:
+    a line ends at \\n, \\r, \\r\\n, U+0085, U+2028 or U+2029."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._starts: list[int] | None = None
+
+    @property
+    def starts(self) -> list[int]:
+        """Offsets where lines start (found on first use: most documents have no problem)."""
+        if self._starts is None:
+            self._starts = [0, *(m.end() for m in LINE_BREAK.finditer(self.text))]
+        return self._starts
+
+    def position(self, index: int) -> tuple[int, int]:
+        """(line, column) of the character at `index`."""
+        starts = self.starts
+        line = bisect.bisect_right(starts, index) - 1
+        return line + 1, index - starts[line] + 1
 
 
 @dataclass(frozen=True)
@@ -40,9 +93,9 @@ class Problem:
     expected: str = ""
 
     def format(self, filename: str) -> str:
-        """`FILE:LINE:COL: message (expected …)`."""
-        tail = f" (expected {self.expected})" if self.expected else ""
-        return f"{filename}:{self.line}:{self.col}: {self.message}{tail}"
+        """`FILE:LINE:COL: message (expected …)`, always one line."""
+        tail = f" (expected {one_line(self.expected)})" if self.expected else ""
+        return f"{filename}:{self.line}:{self.col}: {one_line(self.message)}{tail}"
 
 
 @dataclass
@@ -60,42 +113,87 @@ class Checker:
         self.source = source
         self.problems: list[Problem] = []
         self.templates: list[TemplateUse] = []
+        self._lines = LineIndex(source)
+
+    def position(self, index: int) -> tuple[int, int]:
+        """1-based (line, column) of a character offset into the source."""
+        return self._lines.position(index)
 
     def at(self, node: Node, message: str, expected: str = "") -> None:
         """Record a problem at the start of `node`."""
-        mark = node.start_mark
-        self.problems.append(Problem(mark.line + 1, mark.column + 1, message, expected))
+        self.at_index(node.start_mark.index, message, expected)
 
     def at_index(self, index: int, message: str, expected: str = "") -> None:
         """Record a problem at a character offset into the source."""
-        line = self.source.count("\n", 0, index) + 1
-        col = index - (self.source.rfind("\n", 0, index) + 1) + 1
+        line, col = self.position(index)
         self.problems.append(Problem(line, col, message, expected))
 
-    def placeholder_index(self, use: TemplateUse, nth: int) -> int:
-        """Source offset of the `nth` placeholder inside a templated scalar."""
+    def placeholder_indexes(self, use: TemplateUse, count: int) -> list[int]:
+        """Source offsets of the `count` placeholders of a templated scalar, in order.
+
+        One pass over the scalar's source text with the scanner that finds the placeholders
+        in its value (linear time): the nth placeholder of the value is the nth of the source.
+        Where escapes or folding make the two differ, the scalar's start stands in.
+        """
         start, end = use.node.start_mark.index, use.node.end_mark.index
-        raw = self.source[start:end]
-        offset = -1
-        for _ in range(nth + 1):
-            offset = raw.find("{{", offset + 1)
-            if offset < 0:
-                return start
-        return start + offset
+        offsets = [start + offset for offset in placeholder_offsets(self.source[start:end])]
+        return (offsets + [start] * count)[:count]
 
 
 def describe(node: Node) -> str:
-    """What a node is, for messages: 'a list', 'the number 3', …."""
+    """What a node is, for messages: 'a list', 'an integer 3', …."""
     if isinstance(node, MappingNode):
         return "a mapping"
     if isinstance(node, SequenceNode):
         return "a list"
     if isinstance(node, ScalarNode):
-        kind = _KIND_NAMES.get(node.tag, f"a value tagged {node.tag}")
-        if node.tag in (INT, FLOAT, BOOL):
-            return f"{kind} {node.value}"
+        kind = _KIND_NAMES.get(node.tag, f"a value tagged {shown(node.tag)}")
+        if node.tag == TIMESTAMP and len(node.value.strip()) > len("2026-11-30"):
+            kind = "a date and time"
+        if node.tag in (INT, FLOAT, BOOL, TIMESTAMP):
+            return f"{kind} {shown(node.value)}"
         return kind
     return "something else"
+
+
+def quote_hint(node: Node) -> str:
+    """' — quote it: …' for a scalar YAML read as a number, boolean or date but meant as text."""
+    if not _scalar(node, (INT, FLOAT, BOOL, TIMESTAMP)):
+        return ""
+    value = node.value
+    if shown(value) == value:
+        return f" — quote it: '{value}'"
+    return " — quote it"
+
+
+def _int_value(node: ScalarNode) -> int | str:
+    """The integer of an !!int node, or what is wrong with it (for a message)."""
+    digits = re.sub(r"^[-+]?(0[box])?|[_:]", "", node.value)
+    if len(digits) > MAX_INT_DIGITS:
+        return f"integer with {len(digits)} digits is too large"
+    try:
+        value = _CONSTRUCTOR.construct_yaml_int(node)
+    except (ValueError, IndexError, ConstructorError):
+        return f"{quoted(node.value)} is not a valid integer"
+    return value
+
+
+def _float_value(node: ScalarNode) -> float | str:
+    """The number of an !!int or !!float node, or what is wrong with it (for a message)."""
+    if node.tag == INT:
+        return _int_value(node)
+    try:
+        value = _CONSTRUCTOR.construct_yaml_float(node)
+    except (ValueError, IndexError, ConstructorError):
+        return f"{quoted(node.value)} is not a valid number"
+    if not math.isfinite(value):
+        return f"{shown(node.value)} is not a finite number"
+    return value
+
+
+def quoted(value: str) -> str:
+    """`value` in quotes, escaped like repr, shortened."""
+    return repr(value) if len(value) <= _SHOWN_MAX else repr(value[:_SHOWN_MAX]) + "…"
 
 
 def did_you_mean(word: str, choices: list[str]) -> str:
@@ -123,26 +221,30 @@ class Str:
     templated: bool = True
     choices: tuple[str, ...] = ()
     min_length: int = 0
+    # Written `^…$` for the JSON Schema (ECMA regexes, where `$` is the very end); matched
+    # here with re.fullmatch, where `$` alone would also accept a trailing newline.
     pattern: str = ""
     pattern_hint: str = ""
+    # What a value names, for 'unknown action …' rather than '… is not allowed'.
+    what: str = ""
 
     def check(self, node: Node, ck: Checker) -> Any:
         if not _scalar(node, (STR,)):
-            hint = ""
-            if _scalar(node, (INT, FLOAT, BOOL)):
-                hint = f" — quote it: '{node.value}'"
-            ck.at(node, f"expected text, got {describe(node)}{hint}", self._expected())
+            ck.at(node, f"expected text, got {describe(node)}{quote_hint(node)}",
+                  self._expected())
             return None
         value = node.value
         if self.choices and value not in self.choices:
-            ck.at(node, f"{value!r} is not allowed{did_you_mean(value, list(self.choices))}",
-                  self._expected())
+            close = did_you_mean(value, list(self.choices))
+            message = (f"unknown {self.what} {quoted(value)}{close}" if self.what
+                       else f"{quoted(value)} is not allowed{close}")
+            ck.at(node, message, self._expected())
             return None
         if len(value) < self.min_length:
             ck.at(node, "empty text", self._expected())
             return None
-        if self.pattern and not re.search(self.pattern, value):
-            ck.at(node, f"{value!r} is not well formed", self._expected())
+        if self.pattern and not re.fullmatch(self.pattern, value):
+            ck.at(node, f"{quoted(value)} is not well formed", self._expected())
             return None
         if self.templated and "{{" in value:
             ck.templates.append(TemplateUse(value, node))
@@ -183,9 +285,12 @@ class Int:
         if not _scalar(node, (INT,)):
             ck.at(node, f"expected an integer, got {describe(node)}", self._expected())
             return None
-        value = yaml.safe_load(node.value)
+        value = _int_value(node)  # type: ignore[arg-type]
+        if isinstance(value, str):
+            ck.at(node, value, self._expected())
+            return None
         if self.minimum is not None and value < self.minimum:
-            ck.at(node, f"{value} is too small", self._expected())
+            ck.at(node, f"{shown(node.value)} is too small", self._expected())
             return None
         return value
 
@@ -210,9 +315,9 @@ class Num:
         if not _scalar(node, (INT, FLOAT)):
             ck.at(node, f"expected a number, got {describe(node)}", "a number")
             return None
-        value = yaml.safe_load(node.value)
-        if not math.isfinite(value):
-            ck.at(node, f"{node.value} is not a finite number", "a number")
+        value = _float_value(node)  # type: ignore[arg-type]
+        if isinstance(value, str):
+            ck.at(node, value, "a number")
             return None
         return value
 
@@ -228,7 +333,11 @@ class Bool:
         if not _scalar(node, (BOOL,)):
             ck.at(node, f"expected true or false, got {describe(node)}", "true or false")
             return None
-        return yaml.safe_load(node.value)
+        try:  # an explicit `!!bool maybe` is tagged bool but is no boolean
+            return _CONSTRUCTOR.construct_yaml_bool(node)
+        except (KeyError, ConstructorError):
+            ck.at(node, f"{quoted(node.value)} is not true or false", "true or false")
+            return None
 
     def json_schema(self) -> dict[str, Any]:
         return {"type": "boolean"}
@@ -242,10 +351,8 @@ class Duration:
         if not _scalar(node, (STR,)):
             ck.at(node, f"expected a duration, got {describe(node)}", DURATION_HINT)
             return None
-        try:
-            parse_duration(node.value)
-        except ValueError:
-            ck.at(node, f"invalid duration {node.value!r}", DURATION_HINT)
+        if not is_duration(node.value):  # exactly DURATION_PATTERN, as the JSON Schema says
+            ck.at(node, f"invalid duration {quoted(node.value)}", DURATION_HINT)
             return None
         return node.value
 
@@ -275,36 +382,47 @@ class ListOf:
         return schema
 
 
-def _mapping_pairs(node: MappingNode, ck: Checker) -> list[tuple[str, Node, Node]]:
-    """Keys as text with their nodes, reporting non-text and duplicate keys."""
+def _mapping_pairs(node: MappingNode, ck: Checker,
+                   templated_keys: bool = False) -> list[tuple[str, Node, Node]]:
+    """Keys as text with their nodes, reporting non-text and duplicate keys.
+
+    With `templated_keys`, a key may hold `{{ name }}` placeholders, checked like values.
+    """
     pairs: list[tuple[str, Node, Node]] = []
     seen: dict[str, Node] = {}
     for key_node, value_node in node.value:
+        if _scalar(key_node, (MERGE,)):
+            ck.at(key_node, "merge key '<<' is not supported", "the keys written out")
+            continue
         if not _scalar(key_node, (STR,)):
             ck.at(key_node, f"a key must be text, got {describe(key_node)}", "a text key")
             continue
         key = key_node.value
         if key in seen:
-            first = seen[key].start_mark
-            ck.at(key_node, f"duplicate key {key!r} (first at line {first.line + 1})",
+            first, _ = ck.position(seen[key].start_mark.index)
+            ck.at(key_node, f"duplicate key {quoted(key)} (first at line {first})",
                   "each key once")
             continue
         seen[key] = key_node
+        if templated_keys and "{{" in key:
+            ck.templates.append(TemplateUse(key, key_node))
         pairs.append((key, key_node, value_node))
     return pairs
 
 
 @dataclass(frozen=True)
 class MapOf:
-    """A mapping from text keys to values following `value`."""
+    """A mapping from text keys to values following `value`; keys may hold placeholders."""
 
     value: Spec
+    templated_keys: bool = True
 
     def check(self, node: Node, ck: Checker) -> Any:
         if not isinstance(node, MappingNode):
             ck.at(node, f"expected a mapping, got {describe(node)}", "a mapping of key: value")
             return None
-        return {key: self.value.check(v, ck) for key, _, v in _mapping_pairs(node, ck)}
+        return {key: self.value.check(v, ck)
+                for key, _, v in _mapping_pairs(node, ck, self.templated_keys)}
 
     def json_schema(self) -> dict[str, Any]:
         return {"type": "object", "additionalProperties": self.value.json_schema()}
@@ -316,15 +434,21 @@ class AnyValue:
 
     def check(self, node: Node, ck: Checker) -> Any:
         if isinstance(node, MappingNode):
-            return {k: self.check(v, ck) for k, _, v in _mapping_pairs(node, ck)}
+            return {k: self.check(v, ck) for k, _, v in _mapping_pairs(node, ck, True)}
         if isinstance(node, SequenceNode):
             return [self.check(child, ck) for child in node.value]
-        if node.tag not in (STR, INT, FLOAT, BOOL, NULL):
-            ck.at(node, f"unsupported tag {node.tag}", "plain YAML values")
+        if node.tag == STR:
+            if "{{" in node.value:
+                ck.templates.append(TemplateUse(node.value, node))
+            return node.value
+        if node.tag == NULL:
             return None
-        if node.tag == STR and "{{" in node.value:
-            ck.templates.append(TemplateUse(node.value, node))
-        return node.value if node.tag == STR else yaml.safe_load(node.value)
+        if node.tag == BOOL:
+            return Bool().check(node, ck)
+        if node.tag in (INT, FLOAT):
+            return Num().check(node, ck)
+        ck.at(node, f"unsupported tag {shown(node.tag)}", "plain YAML values")
+        return None
 
     def json_schema(self) -> dict[str, Any]:
         return {}
@@ -359,7 +483,8 @@ class Obj:
             spec_field = by_name.get(key)
             if spec_field is None:
                 names = list(by_name)
-                ck.at(key_node, f"unknown key {key!r} in {self.what}{did_you_mean(key, names)}",
+                ck.at(key_node,
+                      f"unknown key {quoted(key)} in {self.what}{did_you_mean(key, names)}",
                       "one of: " + ", ".join(names))
                 continue
             result[key] = spec_field.spec.check(value_node, ck)
