@@ -7,8 +7,12 @@ import signal
 import sys
 import threading
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from tui.app.paths import resolve_paths
+
+if TYPE_CHECKING:
+    from tui.drill.cluster import DrillInfo
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -77,9 +81,11 @@ def run(args: argparse.Namespace) -> int:
         signal.signal(signum, lambda *_: stop.set())
     info = cluster.start()
     try:
-        print(info.to_json(), flush=True)
-        if not args.serve:
-            print(_instructions(info), file=sys.stderr, flush=True)
+        if args.serve:
+            print(info.to_json(), flush=True)
+        else:
+            runbook_id = scenario.data.get("runbook", "revert-deployment")
+            print(_instructions(info, runbook_id), flush=True)
         while not stop.wait(0.5):
             pass
     finally:
@@ -87,14 +93,27 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _instructions(info: object) -> str:
-    params = getattr(info, "extra", {}).get("params", {})
+def _instructions(info: DrillInfo, runbook_id: str) -> str:
+    """What a trainee types next, with this drill's values filled in."""
+    from tui.app.catalog import RunbookNotFound, resolve, validate_file
+
+    params = info.extra.get("params", {})
+    try:
+        runbook = validate_file(resolve(runbook_id, resolve_paths())).runbook
+    except RunbookNotFound:
+        runbook = None
+    if runbook is not None:
+        params = {k: v for k, v in params.items() if runbook.parameter(k) is not None}
     p_args = " ".join(f"-p {k}={v}" for k, v in sorted(params.items()))
     return (
-        f"\nDrill cluster for scenario {info.scenario} is up.\n"
-        "In another terminal:\n"
+        f"Drill cluster for scenario {info.scenario} is up at {info.api}.\n\n"
+        "In another terminal, practise with the real commands:\n"
         f"  export KUBECONFIG={info.kubeconfig}\n"
-        f"  kubectl --cache-dir {getattr(info, 'extra', {}).get('kubectl_cache_dir')} "
-        "get pods\n"
-        f"  rollback runbooks show revert-deployment {p_args}\n"
-        "Ctrl-C stops the drill.\n")
+        f"  alias kubectl='kubectl --cache-dir {info.extra.get('kubectl_cache_dir')}'\n"
+        "  kubectl get pods\n"
+        f"  kubectl rollout history deployment/{info.deployment}\n"
+        f"  curl -s {info.prometheus}/api/v1/query "
+        "--data-urlencode 'query=service:http_requests_errors:ratio_rate5m'\n\n"
+        "The runbook for it, with this drill's values:\n"
+        f"  rollback runbooks show {runbook_id} {p_args}\n\n"
+        "Ctrl-C ends the drill.\n")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import bisect
 import json
 import time
 from collections.abc import Callable
@@ -29,7 +30,7 @@ from tui.drill.selectors import (
     parse_label_selector,
     selector_from_spec,
 )
-from tui.drill.store import Store, StoreError, encode
+from tui.drill.store import Entry, Store, StoreError, encode
 from tui.drill.tables import to_table
 from tui.drill.watch import serve_watch
 
@@ -83,6 +84,11 @@ def _parse_target(segments: list[str], group: str, version: str) -> Target | Non
     if name and resource.namespaced and ns is None:
         return None
     return Target(resource, ns, name, rest[1] if len(rest) > 1 else None)
+
+
+def _entry_key(entry: Entry) -> tuple[str, str]:
+    # The order Store.entries returns, which continue tokens rely on.
+    return entry.obj["metadata"].get("namespace", ""), entry.obj["metadata"]["name"]
 
 
 def _wants_table(request: Request) -> bool:
@@ -182,7 +188,9 @@ class KubeAPI:
             status.update(denied=True, reason=f"drill fault: deny={verb}:{resource}")
         else:
             status["reason"] = "drill cluster: every verb is allowed unless a fault denies it"
-        review = {**review, "metadata": {"creationTimestamp": None}, "status": status}
+        review = {**review, "apiVersion": "authorization.k8s.io/v1",
+                  "kind": "SelfSubjectAccessReview", "metadata": {"creationTimestamp": None},
+                  "status": status}
         return json_response(201, review)
 
     # ---- resources -------------------------------------------------------------------------
@@ -271,17 +279,24 @@ class KubeAPI:
         start = 0
         token = request.query.get("continue")
         if token:
+            # The token names the last key served (entries are sorted by namespace and name), so
+            # objects created or deleted before it while paging neither repeat nor get skipped;
+            # every page reports the first page's resourceVersion, as the API server's do.
             try:
-                start = json.loads(base64.urlsafe_b64decode(token.encode()))["start"]
-            except (ValueError, KeyError, TypeError) as exc:
+                cursor = json.loads(base64.urlsafe_b64decode(token.encode()))
+                after = (str(cursor["after"][0]), str(cursor["after"][1]))
+                rv = str(int(cursor["rv"]))
+            except (ValueError, KeyError, TypeError, IndexError) as exc:
                 raise ApiError(400, "BadRequest", "invalid continue token") from exc
+            start = bisect.bisect_right(entries, after, key=_entry_key)
         limit = int(request.query.get("limit") or 0)
         page = entries[start:start + limit] if limit > 0 else entries[start:]
         following = start + len(page)
         cont = ""
         remaining = None
         if limit > 0 and following < len(entries):
-            cont = base64.urlsafe_b64encode(json.dumps({"start": following}).encode()).decode()
+            cursor = {"rv": rv, "after": list(_entry_key(page[-1]))}
+            cont = base64.urlsafe_b64encode(json.dumps(cursor).encode()).decode()
             remaining = len(entries) - following
         if _wants_table(request):
             try:

@@ -25,6 +25,7 @@ from tui.drill.store import Store
 from tui.drill.traffic import Traffic
 
 TICK = 0.1
+HISTORY = 3600.0  # synthesized traffic history before the release
 CHANGE_CAUSE = "kubernetes.io/change-cause"
 
 
@@ -147,6 +148,21 @@ class DrillCluster:
         self.controllers.tick()
         self.controllers.tick()
         self.controllers.warm = False
+        self._backfill(now)
+
+    def _backfill(self, now: float) -> None:
+        primary = self.scenario.primary
+        revisions = primary.get("revisions") or []
+        age = parse_duration(self.scenario.data.get("release_age", "10m"))
+        with self.store.lock:
+            for name in self.traffic.services:
+                current = [b for _, b in self.traffic.endpoints(name)]
+                before = current
+                if len(revisions) >= 2 and current:
+                    previous = self._revisions[revisions[-2]["image"]]
+                    before = [previous] * len(current)
+                self.traffic.backfill(name, [(now - HISTORY - age, now - age, before),
+                                             (now - age, now, current)])
 
     def _bootstrap_deployment(self, spec: dict[str, Any], now: float) -> None:
         revisions = spec["revisions"]

@@ -57,6 +57,11 @@ class Controllers:
         self.store, self.clock = store, clock
         self.pods = PodLifecycles(store, clock, behavior_for)
         self.warm = False  # True while building a scenario's starting state
+        self._pod_index: dict[str, list[dict[str, Any]]] | None = None
+        # ReplicaSets of the scenario's history: only their pods start warm. A rollout that is
+        # still in progress at the start gets fresh pods (AGE 0s, ContainerCreating), not pods
+        # older than their own ReplicaSet.
+        self._historical: set[str] = set()
 
     def tick(self) -> None:
         """Advance pods, then reconcile ReplicaSets and Deployments, then statuses."""
@@ -64,15 +69,28 @@ class Controllers:
             self.pods.advance()
             for deployment in list(self.store.objects("deployments")):
                 self._sync_deployment(deployment)
+            self._pod_index = self._index_pods()
             for rs in list(self.store.objects("replicasets")):
                 self._sync_replicaset(rs)
             for deployment in list(self.store.objects("deployments")):
                 self._deployment_status(deployment)
 
     # ---- ReplicaSets ---------------------------------------------------------------------
-    def _pods_of(self, rs: dict[str, Any]) -> list[dict[str, Any]]:
+    def _index_pods(self) -> dict[str, list[dict[str, Any]]]:
+        # One pass over all pods per tick: with thousands of pods, scanning per ReplicaSet
+        # would make every tick quadratic.
+        index: dict[str, list[dict[str, Any]]] = {}
+        for pod in self.store.values("pods"):
+            for ref in pod["metadata"].get("ownerReferences", []):
+                if ref.get("controller"):
+                    index.setdefault(ref.get("uid", ""), []).append(pod)
+        return index
+
+    def _pods_of(self, rs: dict[str, Any], fresh: bool = False) -> list[dict[str, Any]]:
         uid = rs["metadata"]["uid"]
-        return [p for p in self.store.objects("pods", rs["metadata"]["namespace"])
+        if not fresh and self._pod_index is not None:
+            return self._pod_index.get(uid, [])
+        return [p for p in self.store.values("pods", rs["metadata"]["namespace"])
                 if _owned_by(p, uid)]
 
     def _pod_name(self, rs_name: str, namespace: str) -> str:
@@ -86,12 +104,13 @@ class Controllers:
         meta, want = rs["metadata"], rs["spec"].get("replicas", 1)
         pods = self._pods_of(rs)
         active = [p for p in pods if "deletionTimestamp" not in p["metadata"]]
+        changed = len(active) != want
         quiet = want > POD_EVENT_LIMIT
         if len(active) < want:
             for _ in range(want - len(active)):
                 name = self._pod_name(meta["name"], meta["namespace"])
                 self.pods.new_pod(rs["spec"]["template"], name, meta["namespace"], rs, quiet,
-                                  warm=self.warm)
+                                  warm=self.warm and meta["uid"] in self._historical)
                 if not quiet:
                     record_event(self.store, rs, "apps/v1", "ReplicaSet", "SuccessfulCreate",
                                  f"Created pod: {name}", component="replicaset-controller")
@@ -112,7 +131,8 @@ class Controllers:
         if current is None:
             return
         rs = current.obj
-        pods = [p for p in self._pods_of(rs) if "deletionTimestamp" not in p["metadata"]]
+        pods = [p for p in self._pods_of(rs, fresh=changed)
+                if "deletionTimestamp" not in p["metadata"]]
         ready = sum(1 for p in pods if self.pods.serving(p)[0])
         status: dict[str, Any] = {"replicas": len(pods), "observedGeneration":
                                   rs["metadata"].get("generation", 1)}
@@ -136,7 +156,9 @@ class Controllers:
     def create_revision(self, deployment: dict[str, Any], revision: int, created: str
                         ) -> dict[str, Any]:
         """A ReplicaSet for the deployment's template at `revision` (scenario history)."""
-        return self._new_replicaset(deployment, revision, created)
+        rs = self._new_replicaset(deployment, revision, created)
+        self._historical.add(rs["metadata"]["uid"])
+        return rs
 
     def _new_replicaset(self, deployment: dict[str, Any], revision: int,
                         created: str | None = None) -> dict[str, Any]:
@@ -192,8 +214,9 @@ class Controllers:
                                                      "spec": {**rs["spec"], "replicas": replicas}})
         direction = "up" if replicas > old else "down"
         record_event(self.store, deployment, "apps/v1", "Deployment", "ScalingReplicaSet",
-                     f"Scaled {direction} replica set {rs['metadata']['name']} from {old} to "
-                     f"{replicas}")
+                     # The wording of the deployment controller since Kubernetes 1.28.
+                     f"Scaled {direction} replica set {rs['metadata']['name']} to {replicas} "
+                     f"from {old}")
         return updated
 
     def find_new_replicaset(self, deployment: dict[str, Any], rses: list[dict[str, Any]]

@@ -56,6 +56,34 @@ def _image_id(image: str) -> str:
     return f"{image.split(':')[0]}@sha256:{digest}"
 
 
+def _pod_ref(pod: dict[str, Any]) -> str:
+    """The kubelet's format.Pod: `name_namespace(uid)`, as its messages name a pod."""
+    meta = pod["metadata"]
+    return f"{meta['name']}_{meta.get('namespace', '')}({meta.get('uid', '')})"
+
+
+def _qos_class(spec: dict[str, Any]) -> str:
+    """The pod's QoS class as the API server computes it (quantities compared as written).
+
+    Requests without limits (what the scenarios' templates carry) make a pod Burstable; kubectl
+    describe shows it, so a hard-coded BestEffort was visibly wrong.
+    """
+    guaranteed, any_set = True, False
+    for container in [*(spec.get("initContainers") or []), *(spec.get("containers") or [])]:
+        resources = container.get("resources") or {}
+        requests = {k: v for k, v in (resources.get("requests") or {}).items()
+                    if k in ("cpu", "memory")}
+        limits = {k: v for k, v in (resources.get("limits") or {}).items()
+                  if k in ("cpu", "memory")}
+        any_set = any_set or bool(requests or limits)
+        if set(limits) != {"cpu", "memory"} or any(requests.get(k, v) != v
+                                                   for k, v in limits.items()):
+            guaranteed = False
+    if not any_set:
+        return "BestEffort"
+    return "Guaranteed" if guaranteed else "Burstable"
+
+
 class PodLifecycles:
     """Advances every pod through its scripted lifecycle and writes its status."""
 
@@ -185,7 +213,8 @@ class PodLifecycles:
         if sim.stage in ("creating", "backoff"):
             sim.stage, sim.started_at = "running", now
             if sim.restarts == 0:
-                self._event(pod, sim, "Pulled", f'Container image "{image}" already present')
+                self._event(pod, sim, "Pulled",
+                            f'Container image "{image}" already present on machine')
                 self._event(pod, sim, "Created", f"Created container {container}")
             self._event(pod, sim, "Started", f"Started container {container}")
             if kind in ("healthy", "crashloop"):
@@ -208,7 +237,7 @@ class PodLifecycles:
             sim.stage, sim.next_at = "backoff", now + self.clock.scaled(backoff)
             sim.extra["backoff"] = backoff
             self._event(pod, sim, "BackOff", "Back-off restarting failed container "
-                        f"{container} in pod {pod['metadata']['name']}", "Warning")
+                        f"{container} in pod {_pod_ref(pod)}", "Warning")
 
     def _status(self, pod: dict[str, Any], sim: PodSim, now: float) -> dict[str, Any]:
         created = rfc3339(sim.created)
@@ -221,7 +250,7 @@ class PodLifecycles:
                 state = {"waiting": {"reason": "CrashLoopBackOff", "message":
                                      f"back-off {int(sim.extra.get('backoff', 10))}s restarting "
                                      f"failed container={container['name']} "
-                                     f"pod={pod['metadata']['name']}"}}
+                                     f"pod={_pod_ref(pod)}"}}
             elif sim.stage == "pull-error":
                 state = {"waiting": {"reason": "ErrImagePull"}}
             elif sim.stage == "pull-backoff":
@@ -271,7 +300,7 @@ class PodLifecycles:
         return {"phase": phase, "conditions": conditions, "hostIP": "172.18.0.2",
                 "hostIPs": [{"ip": "172.18.0.2"}], "podIP": sim.extra["ip"],
                 "podIPs": [{"ip": sim.extra["ip"]}], "startTime": created,
-                "containerStatuses": statuses, "qosClass": "BestEffort"}
+                "containerStatuses": statuses, "qosClass": _qos_class(pod["spec"])}
 
     def serving(self, pod: dict[str, Any]) -> tuple[bool, Behavior | None]:
         """Whether a pod is ready to serve traffic, and its behaviour."""

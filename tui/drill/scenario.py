@@ -99,6 +99,8 @@ SCENARIO = Obj((
     Field("faults", ListOf(Str(templated=False)), "faults in force from the start"),
     Field("schedule", ListOf(SCHEDULED), "faults injected later"),
     Field("params", MapOf(Str(templated=False)), "runbook parameter values that fit"),
+    Field("release_age", Duration(), "how long ago the bad change went out (default 10m); "
+          "the hour before it is synthesized history with the previous revision"),
 ), what="the scenario")
 
 

@@ -47,6 +47,7 @@ class WatchEvent:
     resource: str
     namespace: str
     entry: Entry
+    prev: Entry | None = None  # the version a MODIFIED replaced (selector enter/leave)
 
 
 def encode(obj: Any) -> bytes:
@@ -102,6 +103,13 @@ class Store:
                                    e.obj["metadata"]["name"]))
         return chosen
 
+    def values(self, resource: str, namespace: str | None = None) -> list[dict[str, Any]]:
+        """The objects in no particular order (cheaper than `objects` for large sets)."""
+        with self.lock:
+            if namespace is None:
+                return [e.obj for e in self._objects[resource].values()]
+            return [e.obj for (ns, _), e in self._objects[resource].items() if ns == namespace]
+
     def objects(self, resource: str, namespace: str | None = None) -> Iterator[dict[str, Any]]:
         """The objects (read-only by convention)."""
         return (e.obj for e in self.entries(resource, namespace))
@@ -115,8 +123,9 @@ class Store:
         """A deterministic (seeded) UID."""
         return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
 
-    def _record(self, etype: str, resource: str, namespace: str, entry: Entry, rv: int) -> None:
-        event = WatchEvent(rv, etype, resource, namespace, entry)
+    def _record(self, etype: str, resource: str, namespace: str, entry: Entry, rv: int,
+                prev: Entry | None = None) -> None:
+        event = WatchEvent(rv, etype, resource, namespace, entry, prev)
         self._log.append(event)
         for listener in self._listeners:
             listener(event)
@@ -179,7 +188,7 @@ class Store:
             meta["resourceVersion"] = str(rv)
             entry = Entry(obj, encode(obj))
             self._objects[resource][(namespace, meta["name"])] = entry
-            self._record("MODIFIED", resource, namespace, entry, rv)
+            self._record("MODIFIED", resource, namespace, entry, rv, current)
             return obj
 
     def delete(self, resource: str, namespace: str, name: str, *, dry_run: bool = False

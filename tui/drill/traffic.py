@@ -44,6 +44,14 @@ class Sample:
     values: dict[str, dict[str, Any]]
 
 
+def _group(behaviors: list[Behavior]) -> dict[Behavior, int]:
+    """How many endpoints behave each way (traffic is split evenly between endpoints)."""
+    groups: dict[Behavior, int] = {}
+    for behavior in behaviors:
+        groups[behavior] = groups.get(behavior, 0) + 1
+    return groups
+
+
 def _exponential_cdf(le: float, p95: float) -> float:
     # An exponential latency distribution whose 95th percentile is p95.
     theta = max(p95, 1e-6) / math.log(20)
@@ -77,7 +85,7 @@ class Traffic:
         if not entry.obj["spec"].get("selector"):
             return []
         found = []
-        for pod in self.store.objects("pods", traffic.namespace):
+        for pod in self.store.values("pods", traffic.namespace):
             if "deletionTimestamp" in pod["metadata"]:
                 continue
             if not selector.matches(pod["metadata"].get("labels")):
@@ -88,27 +96,50 @@ class Traffic:
         return found
 
     def tick(self, now: float) -> None:
-        """Add the requests served since the last tick."""
+        """Add the requests served since the last tick (at most once a second)."""
+        if self._last_tick is not None and now - self._last_tick < SAMPLE_EVERY:
+            return
         with self.store.lock:
             routed = {name: self.endpoints(name) for name in self.services}
         with self.lock:
             dt = 0.0 if self._last_tick is None else max(now - self._last_tick, 0.0)
             self._last_tick = now
             for name, traffic in self.services.items():
-                self._serve(traffic, routed[name], traffic.request_rate * dt)
+                groups = _group([b for _, b in routed[name]])
+                self._serve(traffic, groups, traffic.request_rate * dt)
             if now - self._last_sample >= SAMPLE_EVERY or not self.samples:
                 self._last_sample = now
                 self.samples.append(Sample(now, self._snapshot()))
                 while self.samples and now - self.samples[0].at > HISTORY_SECONDS:
                     self.samples.popleft()
 
-    def _serve(self, traffic: ServiceTraffic, endpoints: list[tuple[dict[str, Any], Behavior]],
-               requests: float) -> None:
-        if not endpoints:
+    def backfill(self, service: str, periods: list[tuple[float, float, list[Behavior]]]) -> None:
+        """Synthesize past traffic, one sample a second: (start, end, endpoint behaviours).
+
+        A drill then starts with history, like a Prometheus that has been scraping for an hour:
+        rates are right from the first query and the pre-release baseline exists.
+        """
+        traffic = self.services[service]
+        with self.lock:
+            for start, end, behaviors in periods:
+                groups = _group(behaviors)
+                t = start
+                while t < end:
+                    if self._last_tick is not None:
+                        self._serve(traffic, groups, traffic.request_rate * (t - self._last_tick))
+                    self._last_tick = t
+                    self.samples.append(Sample(t, self._snapshot()))
+                    t += SAMPLE_EVERY
+            self._last_sample = self._last_tick or 0.0
+
+    def _serve(self, traffic: ServiceTraffic, groups: dict[Behavior, int], requests: float
+               ) -> None:
+        total = sum(groups.values())
+        if not total:
             self._count(traffic, "503", NO_ENDPOINTS, requests, 0.001)
             return
-        share = requests / len(endpoints)
-        for _, behavior in endpoints:
+        for behavior, count in groups.items():
+            share = requests * count / total
             version = behavior.version or "unknown"
             errors = share * behavior.error_ratio
             self._count(traffic, "500", version, errors, behavior.latency_p95)

@@ -75,7 +75,18 @@ def serve_watch(api: KubeAPI, request: Request, target: Target) -> None:
                     continue
                 if target.namespace is not None and event.namespace != target.namespace:
                     continue
-                if match(event.entry.obj):
+                matches = match(event.entry.obj)
+                prev = event.prev if event.type == "MODIFIED" else None
+                if prev is not None and matches != match(prev.obj):
+                    # Entering the selector is ADDED; leaving it is DELETED with the last
+                    # matching state at this resourceVersion, as the API server's watch cache.
+                    if matches:
+                        chunk.append(line("ADDED", event.entry.obj, event.entry.raw))
+                    else:
+                        left = {**prev.obj, "metadata": {**prev.obj["metadata"],
+                                                         "resourceVersion": str(event.rv)}}
+                        chunk.append(line("DELETED", left))
+                elif matches:
                     chunk.append(line(event.type, event.entry.obj, event.entry.raw))
             if chunk:
                 request.write_chunk(b"".join(chunk))
