@@ -38,3 +38,8 @@ def test_wheel_install_finds_builtins(tmp_path: Path) -> None:
     validated = run("runbooks", "validate")
     assert validated.returncode == 0, validated.stdout + validated.stderr
     assert run("--version").returncode == 0
+    scenarios = run("drill", "--list")
+    assert scenarios.returncode == 0, scenarios.stderr
+    shipped = {p.stem for p in (REPO / "tui" / "drill" / "scenarios").glob("*.yaml")}
+    assert {line.split()[0] for line in scenarios.stdout.splitlines()} == shipped
+    assert "INVALID" not in scenarios.stdout
