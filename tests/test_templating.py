@@ -361,8 +361,8 @@ def revert() -> Runbook:
 
 def test_revert_deployment_actions_in_first_use_order(revert: Runbook) -> None:
     assert revert.actions_used() == (
-        "manual", "k8s.rbac_check", "k8s.snapshot", "http.check", "k8s.rollout_history",
-        "k8s.rollout_undo", "k8s.rollout_status", "prom.check")
+        "manual", "k8s.rbac_check", "k8s.snapshot", "http.request", "k8s.rollout_history",
+        "k8s.rollout_undo", "k8s.rollout_status", "http.check", "prom.check")
 
 
 def test_revert_deployment_permissions(revert: Runbook) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from tui.app.catalog import RunbookNotFound, catalog, resolve, validate_file
 from tui.app.paths import resolve_paths
+from tui.domain.runbook import Runbook
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -22,6 +23,23 @@ def parse_params(pairs: list[str]) -> dict[str, str]:
             raise ValueError(f"-p {pair!r}: expected NAME=VALUE")
         values[name] = value
     return values
+
+
+def load_for_command(reference: str, pairs: list[str]) -> tuple[Path, Runbook, dict[str, str]]:
+    """The runbook a command names, valid, with its `-p` values; UsageError says what is wrong."""
+    try:
+        given = parse_params(pairs)
+        path = resolve(reference, resolve_paths())
+    except (ValueError, RunbookNotFound) as exc:
+        raise UsageError(f"rollback: {exc}") from exc
+    result = validate_file(path)
+    if result.runbook is None:
+        raise UsageError("\n".join(result.messages()))
+    return path, result.runbook, given
+
+
+class UsageError(Exception):
+    """Bad input for a command: the message is printed as it is, and the exit code is 2."""
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -57,17 +75,11 @@ def cmd_show(args: argparse.Namespace) -> int:
     from tui.domain.runbook_text import render_runbook
 
     try:
-        given = parse_params(args.param)
-        path = resolve(args.runbook, resolve_paths())
-    except (ValueError, RunbookNotFound) as exc:
-        print(f"rollback: {exc}", file=sys.stderr)
+        _, runbook, given = load_for_command(args.runbook, args.param)
+    except UsageError as exc:
+        print(exc, file=sys.stderr)
         return EXIT_USAGE
-    result = validate_file(path)
-    if result.runbook is None:
-        for message in result.messages():
-            print(message, file=sys.stderr)
-        return EXIT_USAGE
-    sys.stdout.write(render_runbook(result.runbook, given))
+    sys.stdout.write(render_runbook(runbook, given))
     return EXIT_OK
 
 

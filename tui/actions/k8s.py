@@ -1,0 +1,247 @@
+"""Executors of the k8s.* actions, on the Kubernetes adapter."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from tui.actions.base import FAILED, OK, SKIPPED, ActionContext, ActionError, Outcome, as_int
+from tui.adapters.kube_types import KubeError
+from tui.domain.actions import Permission
+
+
+def _where(args: Mapping[str, Any], ctx: ActionContext) -> str:
+    return f'in namespace "{ctx.namespace(args)}" ({ctx.kube.target.describe()})'
+
+
+class Snapshot:
+    """k8s.snapshot."""
+
+    name = "k8s.snapshot"
+
+    def describe(self, args: Mapping[str, Any], ctx: ActionContext) -> str:
+        return (f"GET deployments, replicasets, pods, services, events {_where(args, ctx)} "
+                f"→ {ctx.incident_dir}/{args.get('output') or 'snapshot.yaml'}")
+
+    def run(self, args: Mapping[str, Any], ctx: ActionContext) -> Outcome:
+        path = ctx.kube.snapshot(ctx.incident_dir, args.get("deployment") or None,
+                                 filename=args.get("output") or "snapshot.yaml",
+                                 namespace=ctx.namespace(args))
+        return Outcome(OK, f"saved {path.name} ({path.stat().st_size:,} bytes)",
+                       {"path": str(path)})
+
+
+class RolloutHistory:
+    """k8s.rollout_history."""
+
+    name = "k8s.rollout_history"
+
+    def describe(self, args: Mapping[str, Any], ctx: ActionContext) -> str:
+        return (f"GET deployments.apps/{args['deployment']} and its replicasets "
+                f"{_where(args, ctx)}")
+
+    def run(self, args: Mapping[str, Any], ctx: ActionContext) -> Outcome:
+        ns, name = ctx.namespace(args), args["deployment"]
+        revisions = ctx.kube.rollout_history(name, namespace=ns)
+        target = as_int(args.get("to_revision") or 0, "to_revision")
+        lines = ["REVISION  CHANGE-CAUSE  IMAGES"]
+        lines += [f"{r.number:<8}{'*' if r.current else ' '} {r.change_cause or '<none>'}  "
+                  f"{', '.join(r.images)}" for r in revisions]
+        diff = ctx.kube.revision_diff(name, target, namespace=ns)
+        lines += [f"rolling back to revision {diff.to_revision} would change:"]
+        lines += [f"  {line}" for line in diff.lines()] or ["  nothing (same template)"]
+        current = next((r.number for r in revisions if r.current), None)
+        summary = (f"{len(revisions)} revisions, current {current}; target {diff.to_revision} "
+                   + ("has the same template" if diff.empty else
+                      f"differs in {len(diff.lines())} way(s)"))
+        return Outcome(OK, summary, {"revisions": [r.number for r in revisions],
+                                     "current": current, "target": diff.to_revision,
+                                     "diff": diff.lines()}, lines)
+
+
+class RolloutUndo:
+    """k8s.rollout_undo, with kubectl's semantics plus paused and stuck rollouts."""
+
+    name = "k8s.rollout_undo"
+
+    def describe(self, args: Mapping[str, Any], ctx: ActionContext) -> str:
+        target = as_int(args.get("to_revision") or 0, "to_revision")
+        which = f"revision {target}" if target else "the previous revision"
+        return (f"PATCH deployments.apps/{args['deployment']} {_where(args, ctx)} "
+                f"(application/json-patch+json): replace /spec/template and "
+                f"/metadata/annotations with those of {which}")
+
+    def run(self, args: Mapping[str, Any], ctx: ActionContext) -> Outcome:
+        ns, name = ctx.namespace(args), args["deployment"]
+        target = as_int(args.get("to_revision") or 0, "to_revision")
+        lines = []
+        gitops = ctx.kube.gitops_manager(name, namespace=ns)
+        if gitops is not None:
+            lines.append(f"WARNING: {name} is managed by {gitops.tool} ({gitops.app}); auto-sync "
+                         f"will re-apply the bad revision. Suspend it first: {gitops.suspend}")
+        resume = bool(args.get("resume_if_paused", True))
+        try:
+            result = ctx.kube.rollout_undo(name, target, resume_paused=False,
+                                           dry_run=ctx.dry_run, namespace=ns)
+        except KubeError as exc:
+            if exc.reason != "Paused":
+                raise
+            question = (f"deployment {name} is paused; kubectl refuses to roll it back. "
+                        "Resume it and roll back?")
+            if not (resume and ctx.confirm(question)):
+                return Outcome(FAILED, f"{exc} (not resumed)", {"error": exc.to_dict()}, lines)
+            lines.append(f"resumed paused deployment {name} (confirmed)")
+            result = ctx.kube.rollout_undo(name, target, resume_paused=True,
+                                           dry_run=ctx.dry_run, namespace=ns)
+        ctx.state[f"generation:{ns}/{name}"] = result.generation
+        detail = {"changed": result.changed, "from_revision": result.from_revision,
+                  "to_revision": result.to_revision, "generation": result.generation,
+                  "resumed": result.resumed, "dry_run": result.dry_run}
+        if gitops is not None:
+            detail["gitops"] = {"tool": gitops.tool, "app": gitops.app,
+                                "suspend": gitops.suspend}
+        return Outcome(OK, result.message, detail, lines)
+
+
+class RolloutStatus:
+    """k8s.rollout_status, judged on fresh conditions."""
+
+    name = "k8s.rollout_status"
+
+    def describe(self, args: Mapping[str, Any], ctx: ActionContext) -> str:
+        return (f"WATCH deployments.apps/{args['deployment']} {_where(args, ctx)} until updated,"
+                f" ready and available replicas match (timeout {args.get('timeout') or '5m'})")
+
+    def run(self, args: Mapping[str, Any], ctx: ActionContext) -> Outcome:
+        ns, name = ctx.namespace(args), args["deployment"]
+        if ctx.dry_run:
+            return Outcome(SKIPPED, "dry-run: nothing was rolled out, nothing to wait for")
+        seen: list[str] = []
+
+        def progress(p: Any) -> None:
+            if not seen or seen[-1] != p.message:
+                seen.append(p.message)
+                ctx.progress(p.message)
+
+        final = ctx.kube.rollout_status(
+            name, timeout=ctx.seconds(args.get("timeout"), "5m"), on_progress=progress,
+            min_generation=ctx.state.get(f"generation:{ns}/{name}"), stop=ctx.cancel,
+            namespace=ns)
+        return Outcome(OK, final.message, {"updated": final.updated, "ready": final.ready,
+                                           "available": final.available,
+                                           "replicas": final.replicas, "progress": seen[-20:]})
+
+
+class Scale:
+    """k8s.scale."""
+
+    name = "k8s.scale"
+
+    def describe(self, args: Mapping[str, Any], ctx: ActionContext) -> str:
+        return (f"PATCH deployments.apps/{args['deployment']}/scale {_where(args, ctx)} "
+                f'(application/merge-patch+json): {{"spec":{{"replicas":{args["replicas"]}}}}}')
+
+    def run(self, args: Mapping[str, Any], ctx: ActionContext) -> Outcome:
+        replicas = as_int(args["replicas"], "replicas")
+        previous = ctx.kube.scale(args["deployment"], replicas, dry_run=ctx.dry_run,
+                                  namespace=ctx.namespace(args))
+        verb = "would scale" if ctx.dry_run else "scaled"
+        return Outcome(OK, f"{verb} {args['deployment']} from {previous} to {replicas}",
+                       {"previous": previous, "replicas": replicas})
+
+
+class SwitchSelector:
+    """k8s.patch_service_selector (blue-green switchback)."""
+
+    name = "k8s.patch_service_selector"
+
+    def describe(self, args: Mapping[str, Any], ctx: ActionContext) -> str:
+        return (f"PATCH services/{args['service']} {_where(args, ctx)} (strategic merge): "
+                f'{{"spec":{{"selector":{dict(args["selector"])}}}}} after checking the newly '
+                "selected pods are ready")
+
+    def run(self, args: Mapping[str, Any], ctx: ActionContext) -> Outcome:
+        old = ctx.kube.switch_service_selector(
+            args["service"], dict(args["selector"]),
+            require_ready=bool(args.get("require_ready", True)), dry_run=ctx.dry_run,
+            namespace=ctx.namespace(args))
+        return Outcome(OK, f"service {args['service']} selector {old} → {dict(args['selector'])}",
+                       {"old_selector": old, "selector": dict(args["selector"])})
+
+
+class SetEnv:
+    """k8s.set_env."""
+
+    name = "k8s.set_env"
+
+    def describe(self, args: Mapping[str, Any], ctx: ActionContext) -> str:
+        names = ", ".join(f"{k}=…" for k in args["env"])
+        return (f"PATCH deployments.apps/{args['deployment']} {_where(args, ctx)} (strategic "
+                f"merge): set {names} on {args.get('container') or 'every container'}")
+
+    def run(self, args: Mapping[str, Any], ctx: ActionContext) -> Outcome:
+        change = ctx.kube.set_env(args["deployment"], {k: str(v) for k, v in args["env"].items()},
+                                  args.get("container") or None, dry_run=ctx.dry_run,
+                                  namespace=ctx.namespace(args))
+        return Outcome(OK, f"set {', '.join(args['env'])} on {args['deployment']} "
+                       f"(generation {change.generation})",
+                       {"old": change.old, "generation": change.generation})
+
+
+class PatchConfigMap:
+    """k8s.patch_configmap."""
+
+    name = "k8s.patch_configmap"
+
+    def describe(self, args: Mapping[str, Any], ctx: ActionContext) -> str:
+        return (f"PATCH configmaps/{args['name']} {_where(args, ctx)} (merge): "
+                f'{{"data":{dict(args["data"])}}}')
+
+    def run(self, args: Mapping[str, Any], ctx: ActionContext) -> Outcome:
+        data = {k: str(v) for k, v in args["data"].items()}
+        old = ctx.kube.patch_configmap(args["name"], data, dry_run=ctx.dry_run,
+                                       namespace=ctx.namespace(args))
+        return Outcome(OK, f"configmap {args['name']}: " + ", ".join(
+            f"{k} {old.get(k)!r} → {v!r}" for k, v in data.items()), {"old": old, "new": data})
+
+
+def parse_permission(text: str) -> Permission:
+    """`verb resource[.group][/subresource]` → Permission."""
+    parts = text.split()
+    if len(parts) != 2:
+        raise ActionError(f"rbac check {text!r}: expected 'verb resource[.group][/sub]'")
+    verb, resource = parts
+    resource, _, sub = resource.partition("/")
+    resource, _, group = resource.partition(".")
+    return Permission(verb, resource, group, sub)
+
+
+class RbacCheck:
+    """k8s.rbac_check: SelfSubjectAccessReview for every permission the runbook needs."""
+
+    name = "k8s.rbac_check"
+
+    def permissions(self, args: Mapping[str, Any], ctx: ActionContext) -> list[Permission]:
+        """The runbook's permissions plus any extra ones."""
+        extra = [parse_permission(t) for t in args.get("extra") or []]
+        return list(dict.fromkeys([*ctx.runbook.permissions(), *extra]))
+
+    def describe(self, args: Mapping[str, Any], ctx: ActionContext) -> str:
+        labels = ", ".join(p.label() for p in self.permissions(args, ctx))
+        return f"POST selfsubjectaccessreviews {_where(args, ctx)} for: {labels}"
+
+    def run(self, args: Mapping[str, Any], ctx: ActionContext) -> Outcome:
+        ns = ctx.namespace(args)
+        checks = ctx.kube.can_i(self.permissions(args, ctx), namespace=ns)
+        lines = [f"{'✓' if c.allowed else '✗'} {c.permission.label():<45} {ns}" for c in checks]
+        denied = [c.permission.label() for c in checks if not c.allowed]
+        detail = {"checks": [{"permission": c.permission.label(), "allowed": c.allowed,
+                              "reason": c.reason} for c in checks], "namespace": ns}
+        if denied:
+            return Outcome(FAILED, f"missing permission(s) in {ns}: {', '.join(denied)}", detail,
+                           lines)
+        return Outcome(OK, f"all {len(checks)} permissions allowed in {ns}", detail, lines)
+
+
+EXECUTORS = (Snapshot(), RolloutHistory(), RolloutUndo(), RolloutStatus(), Scale(),
+             SwitchSelector(), SetEnv(), PatchConfigMap(), RbacCheck())

@@ -1,0 +1,351 @@
+"""The Prometheus HTTP API (async, httpx): instant and range queries, baselines, verdicts."""
+
+from __future__ import annotations
+
+import math
+import os
+import ssl
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any, Self
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+
+from tui.domain.incident import MASK
+from tui.domain.runbook import Metric
+
+TOKEN_ENV = "ROLLBACK_PROMETHEUS_TOKEN"
+USER_ENV = "ROLLBACK_PROMETHEUS_USER"
+PASSWORD_ENV = "ROLLBACK_PROMETHEUS_PASSWORD"
+CA_FILE_ENV = "ROLLBACK_PROMETHEUS_CA_FILE"
+DIRECTIONS = ("above_is_bad", "below_is_bad")
+_LONG_QUERY = 1500  # characters: longer expressions go in a POST body, past URL-length limits
+
+
+class PrometheusError(Exception):
+    """A query failed; the message says where and why (and Prometheus' own words, if any)."""
+
+    def __init__(self, message: str, *, url: str = "", status: int | None = None,
+                 error_type: str | None = None) -> None:
+        """Keep the HTTP status and Prometheus' errorType for callers that branch on them."""
+        super().__init__(message)
+        self.url, self.status, self.error_type = url, status, error_type
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    """One value of an instant vector (or a scalar, with no labels)."""
+
+    labels: dict[str, str]
+    value: float
+    timestamp: float
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    """One series of a range query: (timestamp, value) points in time order."""
+
+    labels: dict[str, str]
+    points: list[tuple[float, float]] = field(default_factory=list)
+
+
+# Adapters import only the domain, so these two small helpers also live in probes.py.
+def _shown(url: str) -> str:
+    """The URL with any password masked, for messages."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if parts.password is None:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:{MASK}@{host}"))
+
+
+def _tls(verify: bool | str) -> bool | ssl.SSLContext:
+    """httpx deprecates a CA path as `verify`: build the context from it."""
+    return ssl.create_default_context(cafile=verify) if isinstance(verify, str) else verify
+
+
+def _epoch(when: float | datetime) -> float:
+    return when.timestamp() if isinstance(when, datetime) else float(when)
+
+
+def _number(text: Any) -> float:
+    # Prometheus sends values as strings: "0.15", "NaN", "+Inf", "-Inf"; float() reads them all.
+    return float(text)
+
+
+class Prometheus:
+    """A client of one Prometheus (or compatible) query API; credentials from the environment."""
+
+    def __init__(self, url: str, *, timeout: float = 10.0, verify: bool | str = True,
+                 environ: Mapping[str, str] | None = None,
+                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+        """Prepare the client; no request is made until the first query."""
+        env = os.environ if environ is None else environ
+        self.url = url.rstrip("/")
+        self.shown_url = _shown(self.url)
+        self.timeout = timeout
+        if verify is True and env.get(CA_FILE_ENV):
+            verify = env[CA_FILE_ENV]
+        self.ca_file = verify if isinstance(verify, str) else None
+        try:
+            tls = _tls(verify)
+        except OSError as exc:
+            raise PrometheusError(f"CA file {verify} for {self.shown_url}: {exc.strerror or exc}",
+                                  url=self.shown_url) from None
+        headers = {"Accept": "application/json"}
+        auth: httpx.BasicAuth | None = None
+        if env.get(TOKEN_ENV):
+            headers["Authorization"] = f"Bearer {env[TOKEN_ENV]}"
+        elif env.get(USER_ENV):
+            auth = httpx.BasicAuth(env[USER_ENV], env.get(PASSWORD_ENV, ""))
+        self.authenticated = "Authorization" in headers or auth is not None
+        try:
+            self._client = httpx.AsyncClient(base_url=self.url + "/", headers=headers,
+                                             auth=auth, timeout=timeout, verify=tls,
+                                             transport=transport)
+        except (httpx.InvalidURL, ValueError) as exc:
+            raise PrometheusError(f"not a Prometheus URL: {self.shown_url!r} ({exc})",
+                                  url=self.shown_url) from None
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._client.aclose()
+
+    async def _call(self, path: str, params: dict[str, str], what: str) -> Any:
+        """GET (or POST, for long queries) an API path; return the `data` of a success answer."""
+        try:
+            if len(params.get("query", "")) > _LONG_QUERY:
+                response = await self._client.post(path, data=params)
+            else:
+                response = await self._client.get(path, params=params)
+        except httpx.TimeoutException:
+            raise PrometheusError(f"Prometheus at {self.shown_url} did not answer {what} within "
+                                  f"{self.timeout:g}s", url=self.shown_url) from None
+        except httpx.ConnectError as exc:
+            hint = ""
+            if "CERTIFICATE_VERIFY_FAILED" in str(exc):
+                hint = f" (give its CA bundle in {CA_FILE_ENV})"
+            raise PrometheusError(f"cannot reach Prometheus at {self.shown_url}: {exc}{hint}",
+                                  url=self.shown_url) from None
+        except httpx.HTTPError as exc:
+            raise PrometheusError(f"Prometheus at {self.shown_url} failed {what}: "
+                                  f"{exc or type(exc).__name__}", url=self.shown_url) from None
+        return self._data(response, what)
+
+    def _data(self, response: httpx.Response, what: str) -> Any:
+        status = response.status_code
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            kind = response.headers.get("content-type", "no content type")
+            excerpt = " ".join(response.text[:160].split())
+            if 200 <= status < 300:
+                raise PrometheusError(
+                    f"Prometheus at {self.shown_url} answered {what} with something that is not "
+                    f"its JSON ({kind}): {excerpt!r} — is the URL the Prometheus API root?",
+                    url=self.shown_url, status=status)
+            body = {"error": excerpt or response.reason_phrase}
+        if status < 300 and body.get("status") == "success":
+            data = body.get("data")
+            if not isinstance(data, dict):
+                raise PrometheusError(f"Prometheus at {self.shown_url} answered {what} without "
+                                      "a data object", url=self.shown_url, status=status)
+            return data
+        error_type, error = body.get("errorType"), body.get("error") or "no error message"
+        kind_text = f" ({error_type})" if error_type else ""
+        hint = ""
+        if status in (401, 403):
+            hint = (f" — check {TOKEN_ENV} or {USER_ENV}/{PASSWORD_ENV}"
+                    if self.authenticated else f" — set {TOKEN_ENV} or {USER_ENV}/{PASSWORD_ENV}")
+        elif 300 <= status < 400:
+            hint = f" — redirected to {response.headers.get('location', '?')}; fix the URL"
+        raise PrometheusError(
+            f"Prometheus at {self.shown_url} refused {what}: HTTP {status}{kind_text}: "
+            f"{error}{hint}", url=self.shown_url, status=status, error_type=error_type)
+
+    async def query(self, expr: str, at: float | datetime | None = None) -> list[Sample]:
+        """Evaluate `expr` at `at` (default: now); a scalar comes back as one unlabelled Sample."""
+        params = {"query": expr, "timeout": f"{self.timeout:g}"}
+        if at is not None:
+            params["time"] = repr(_epoch(at))
+        data = await self._call("api/v1/query", params, f"the query {expr!r}")
+        kind, result = data.get("resultType"), data.get("result")
+        try:
+            if kind == "vector":
+                return [Sample(dict(item.get("metric") or {}), _number(item["value"][1]),
+                               float(item["value"][0])) for item in result]
+            if kind == "scalar":
+                return [Sample({}, _number(result[1]), float(result[0]))]
+        except (KeyError, IndexError, TypeError, ValueError) as exc:
+            raise self._malformed(expr, exc) from None
+        raise PrometheusError(f"the query {expr!r} gave a {kind} result; an instant check needs "
+                              "a vector or scalar (for a range vector use query_range)",
+                              url=self.shown_url)
+
+    async def query_range(self, expr: str, start: float | datetime, end: float | datetime,
+                          step: float) -> list[Series]:
+        """Evaluate `expr` every `step` seconds from `start` to `end`."""
+        params = {"query": expr, "start": repr(_epoch(start)), "end": repr(_epoch(end)),
+                  "step": f"{step:g}", "timeout": f"{self.timeout:g}"}
+        data = await self._call("api/v1/query_range", params, f"the range query {expr!r}")
+        if data.get("resultType") != "matrix":
+            raise PrometheusError(f"the range query {expr!r} gave a {data.get('resultType')} "
+                                  "result, expected a matrix", url=self.shown_url)
+        try:
+            return [Series(dict(item.get("metric") or {}),
+                           [(float(t), _number(v)) for t, v in item.get("values") or []])
+                    for item in data["result"]]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise self._malformed(expr, exc) from None
+
+    def _malformed(self, expr: str, exc: Exception) -> PrometheusError:
+        return PrometheusError(f"Prometheus at {self.shown_url} answered {expr!r} with a result "
+                               f"this client cannot read ({type(exc).__name__}: {exc})",
+                               url=self.shown_url)
+
+    async def build_info(self) -> dict[str, Any]:
+        """The server's version, revision and build details."""
+        data = await self._call("api/v1/status/buildinfo", {}, "the build-info request")
+        return dict(data)
+
+    async def baseline(self, expr: str, end: float | datetime, window: float = 3600,
+                       step: float = 60) -> Baseline:
+        """Summarise `expr` over the `window` seconds before `end` (e.g. before the release)."""
+        stop = _epoch(end)
+        series = await self.query_range(expr, stop - window, stop, step)
+        if len(series) > 1:
+            labels = ", ".join(str(s.labels) for s in series[:3])
+            raise PrometheusError(f"the baseline query {expr!r} returned {len(series)} series "
+                                  f"({labels}…); narrow it to one with label matchers",
+                                  url=self.shown_url)
+        values = [v for s in series for _, v in s.points if math.isfinite(v)]
+        if not values:
+            raise PrometheusError(f"no data for {expr!r} in the {window:g}s before "
+                                  f"{datetime.fromtimestamp(stop).isoformat(timespec='seconds')}"
+                                  " — no baseline (was the series recorded then?)",
+                                  url=self.shown_url)
+        return Baseline.from_values(expr, stop - window, stop, values)
+
+
+def _quantile(ordered: list[float], q: float) -> float:
+    """Linear interpolation between closest ranks (numpy's default)."""
+    position = (len(ordered) - 1) * q
+    low = math.floor(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+@dataclass(frozen=True, slots=True)
+class Baseline:
+    """What a metric looked like over a window (the pre-release normal), as journaled."""
+
+    expr: str
+    start: float
+    end: float
+    mean: float
+    p50: float
+    p95: float
+    max: float
+    samples: int
+
+    @classmethod
+    def from_values(cls, expr: str, start: float, end: float, values: list[float]) -> Baseline:
+        """Summarise finite values (at least one)."""
+        ordered = sorted(values)
+        return cls(expr, start, end, sum(ordered) / len(ordered), _quantile(ordered, 0.5),
+                   _quantile(ordered, 0.95), ordered[-1], len(ordered))
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-safe dict for the journal."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Baseline:
+        """Rebuild a journaled baseline; ValueError names a missing or malformed field."""
+        try:
+            return cls(str(data["expr"]), *(float(data[k]) for k in
+                                            ("start", "end", "mean", "p50", "p95", "max")),
+                       int(data["samples"]))
+        except KeyError as exc:
+            raise ValueError(f"baseline record lacks the field {exc.args[0]!r}") from None
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"baseline record has a malformed field: {exc}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """Whether a metric value is acceptable, and the sentence that says why."""
+
+    ok: bool
+    message: str
+
+
+def _fmt(value: float) -> str:
+    if not math.isfinite(value):
+        return str(value)
+    if value != 0 and abs(value) < 0.001:
+        return f"{value:.2g}"
+    return f"{value:.1f}" if abs(value) >= 1000 else f"{value:.3f}"
+
+
+def _times(ratio: float) -> str:
+    if not math.isfinite(ratio):
+        return "∞×"
+    return f"{ratio:.0f}×" if ratio >= 10 else f"{ratio:.2g}×"
+
+
+def evaluate(value: float, *, metric: Metric | None = None, threshold: float | None = None,
+             direction: str | None = None, baseline: Baseline | None = None,
+             tolerance: float | None = None, name: str | None = None) -> Verdict:
+    """Judge a current value against a threshold and the baseline mean times `tolerance`.
+
+    The metric supplies name, threshold and direction unless given; direction defaults to
+    above_is_bad. A NaN value (no data, e.g. no requests) is never ok.
+    """
+    label = name or (metric.name if metric else "value")
+    if threshold is None and metric is not None:
+        threshold = metric.threshold
+    direction = direction or (metric.direction if metric else "above_is_bad")
+    if direction not in DIRECTIONS:
+        raise ValueError(f"direction {direction!r}: expected one of {', '.join(DIRECTIONS)}")
+    above = direction == "above_is_bad"
+    if math.isnan(value):
+        return Verdict(False, f"{label} has no value (NaN: no data in the window, e.g. no "
+                       "requests), so it cannot be judged good")
+    ok, parts = True, [f"{label} {_fmt(value)}"]
+    if threshold is not None:
+        bad = value > threshold if above else value < threshold
+        ok = not bad
+        sign = (">" if bad else "≤") if above else ("<" if bad else "≥")
+        parts[0] += f" {sign} threshold {_fmt(threshold)}"
+    notes: list[str] = []
+    if baseline is not None:
+        notes.append(f"baseline {_fmt(baseline.mean)}")
+        if baseline.mean != 0:
+            notes.append(f"{_times(value / baseline.mean)} baseline")
+        if tolerance is not None:
+            limit = tolerance * baseline.mean
+            beyond = value > limit if above else value < limit
+            if beyond:
+                ok = False
+                notes.append(f"{'over' if above else 'under'} the {tolerance:g}× tolerance")
+            else:
+                notes.append(f"within the {tolerance:g}× tolerance")
+    elif tolerance is not None:
+        notes.append("no baseline to compare with")
+    if threshold is None and (baseline is None or tolerance is None):
+        notes.append("nothing to judge it by: no threshold or baseline tolerance")
+    return Verdict(ok, parts[0] + (f" ({', '.join(notes)})" if notes else ""))

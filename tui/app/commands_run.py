@@ -1,0 +1,75 @@
+"""`rollback run RUNBOOK`: execute a runbook (headless for now: `--headless --yes`)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from tui.app.commands_runbooks import UsageError, load_for_command
+from tui.app.paths import resolve_paths
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Register `rollback run`."""
+    run = commands.add_parser(
+        "run", help="execute a runbook against a cluster (headless: --headless --yes)",
+        description="Open an incident and execute a runbook's steps, verifications and "
+                    "checks, journaling every action. Exit 0 when every step and automatic "
+                    "check passed, 1 when one failed (or a permission is missing), 2 on bad "
+                    "input.")
+    run.add_argument("runbook", metavar="RUNBOOK", help="runbook id or file")
+    run.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE",
+                     help="parameter value (repeatable); secrets come from "
+                          "ROLLBACK_PARAM_<NAME>")
+    run.add_argument("--kubeconfig", help="kubeconfig file (default: like kubectl)")
+    run.add_argument("--context", help="kubeconfig context")
+    run.add_argument("-n", "--namespace", help="namespace (also fills the namespace parameter)")
+    run.add_argument("--prometheus", metavar="URL", help="Prometheus base URL")
+    run.add_argument("--dry-run", action="store_true",
+                     help="change nothing: server-side dry runs, commands only shown")
+    run.add_argument("--headless", action="store_true", help="run unattended, print results")
+    run.add_argument("--yes", action="store_true", help="confirm high-risk steps in advance")
+    run.add_argument("--reason", default="", help="why the rollback was decided (journaled)")
+    run.add_argument("--json", action="store_true", help="JSON lines instead of text")
+    run.add_argument("--check", action="append", default=[], metavar="ITEM_ID",
+                     help="tick a manual checklist item as done (repeatable)")
+    run.add_argument("--time-scale", type=float, default=1.0, metavar="X",
+                     help="divide waits and timeouts by X (for drills run with --speed X)")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Resolve the runbook and its parameters, then run it."""
+    if not args.headless:
+        print("rollback: the guided (TUI) run is not available in this version; add "
+              "--headless (and --yes for high-risk steps)", file=sys.stderr)
+        return EXIT_USAGE
+    if args.time_scale <= 0:
+        print("rollback: --time-scale must be positive", file=sys.stderr)
+        return EXIT_USAGE
+    paths = resolve_paths()
+    try:
+        path, runbook, given = load_for_command(args.runbook, args.param)
+    except UsageError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_USAGE
+    if args.namespace and runbook.parameter("namespace") and "namespace" not in given:
+        given["namespace"] = args.namespace
+    if args.prometheus and runbook.parameter("prometheus_url") and "prometheus_url" not in given:
+        given["prometheus_url"] = args.prometheus
+    try:
+        values = runbook.resolve_parameters(given, os.environ)
+    except ValueError as exc:
+        print(f"rollback: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    from tui.actions.headless import RunOptions, run_headless
+
+    options = RunOptions(
+        runbook=runbook, runbook_bytes=path.read_bytes(), values=values,
+        incidents_dir=paths.incidents_dir, kubeconfig=args.kubeconfig, context=args.context,
+        namespace=args.namespace, prometheus_url=args.prometheus, dry_run=args.dry_run,
+        yes=args.yes, reason=args.reason, json=args.json, checks=args.check,
+        time_scale=args.time_scale, environ=dict(os.environ))
+    return run_headless(options)
