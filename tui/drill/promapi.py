@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs
 
+from tui.domain.durations import parse_duration
 from tui.drill.faults import Faults
 from tui.drill.httpserver import Request, Response, json_response
 from tui.drill.traffic import Traffic
@@ -35,6 +36,14 @@ def _number(value: float) -> str:
     return repr(round(value, 12))
 
 
+def _parse_step(text: str) -> float:
+    """A step in seconds (`15`, `15.5`) or as a Prometheus duration (`1m`, `30s`)."""
+    try:
+        return float(text)
+    except ValueError:
+        return parse_duration(text)
+
+
 def _parse_time(text: str | None, default: float) -> float:
     if text is None or text == "":
         return default
@@ -49,9 +58,12 @@ def _parse_time(text: str | None, default: float) -> float:
 class PrometheusAPI:
     """Answers /api/v1/query, /api/v1/query_range and /api/v1/status/buildinfo."""
 
-    def __init__(self, traffic: Traffic, faults: Faults, now: Callable[[], float] = time.time
-                 ) -> None:
+    def __init__(self, traffic: Traffic, faults: Faults, now: Callable[[], float] = time.time,
+                 speed: float = 1.0) -> None:
         self.traffic, self.faults, self.now = traffic, faults, now
+        # The [5m] of the recording rules is scenario time: a drill at speed 20 settles after a
+        # rollback in 15 real seconds, as its pods do. History stays in real time.
+        self.window = max(WINDOW / speed, 2.0)
 
     def route(self, request: Request, subpath: str) -> Response:
         """Handle a request whose path below the API prefix is `subpath`."""
@@ -84,7 +96,7 @@ class PrometheusAPI:
                 return self._vector(name, services, at)
             start = _parse_time(params.get("start"), math.nan)
             end = _parse_time(params.get("end"), math.nan)
-            step = float(params.get("step", "nan").rstrip("s"))
+            step = _parse_step(params.get("step", "nan"))
         except ValueError as exc:
             return _error(400, "bad_data", f"invalid time parameter: {exc}")
         if math.isnan(start) or math.isnan(end) or not step > 0 or end < start:
@@ -96,11 +108,12 @@ class PrometheusAPI:
         return self._matrix(name, services, start, end, step)
 
     def _value(self, name: str, service: str, at: float) -> float | None:
-        rates = self.traffic.rates(service, at, WINDOW)
+        rates = self.traffic.rates(service, at, self.window)
         if rates is None:
             return None
         value = rates[SERIES[name]]
-        return None if math.isnan(value) else value
+        # A 0/0 ratio (no requests) is NaN, as Prometheus answers it.
+        return value
 
     def _vector(self, name: str, services: list[str], at: float) -> Response:
         result = []

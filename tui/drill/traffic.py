@@ -18,7 +18,7 @@ from tui.drill.selectors import selector_from_spec
 from tui.drill.store import Store
 
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
-HISTORY_SECONDS = 3900.0
+HISTORY_SECONDS = 7200.0  # covers the synthesized hour plus the release age
 SAMPLE_EVERY = 1.0
 NO_ENDPOINTS = "none"
 
@@ -113,20 +113,23 @@ class Traffic:
                 while self.samples and now - self.samples[0].at > HISTORY_SECONDS:
                     self.samples.popleft()
 
-    def backfill(self, service: str, periods: list[tuple[float, float, list[Behavior]]]) -> None:
-        """Synthesize past traffic, one sample a second: (start, end, endpoint behaviours).
+    def backfill(self, periods: list[tuple[float, float, dict[str, list[Behavior]]]]) -> None:
+        """Synthesize past traffic, one sample a second: (start, end, each service's endpoint
+        behaviours). Every service in one pass, so the samples stay in time order.
 
         A drill then starts with history, like a Prometheus that has been scraping for an hour:
         rates are right from the first query and the pre-release baseline exists.
         """
-        traffic = self.services[service]
         with self.lock:
             for start, end, behaviors in periods:
-                groups = _group(behaviors)
+                groups = {name: _group(found) for name, found in behaviors.items()}
                 t = start
                 while t < end:
                     if self._last_tick is not None:
-                        self._serve(traffic, groups, traffic.request_rate * (t - self._last_tick))
+                        for name, grouped in groups.items():
+                            traffic = self.services[name]
+                            self._serve(traffic, grouped,
+                                        traffic.request_rate * (t - self._last_tick))
                     self._last_tick = t
                     self.samples.append(Sample(t, self._snapshot()))
                     t += SAMPLE_EVERY

@@ -32,11 +32,13 @@ def serve_watch(api: KubeAPI, request: Request, target: Target) -> None:
     include = request.query.get("includeObject", "Metadata")
     bookmarks = request.query.get("allowWatchBookmarks") in ("true", "1", "True")
     timeout = float(request.query.get("timeoutSeconds") or MAX_WATCH_SECONDS)
-    drop_after = api.faults.drop_watches or None
     started = time.monotonic()
     deadline = started + min(timeout, MAX_WATCH_SECONDS)
-    if drop_after:
-        deadline = min(deadline, started + drop_after)
+
+    def ends_at() -> float:
+        # Read on every pass: a drop-watches fault applied mid-stream also ends open streams.
+        drop_after = api.faults.drop_watches
+        return min(deadline, started + drop_after) if drop_after else deadline
 
     def line(event_type: str, obj: dict[str, Any], raw: bytes | None = None) -> bytes:
         if table and event_type != "BOOKMARK":
@@ -92,7 +94,7 @@ def serve_watch(api: KubeAPI, request: Request, target: Target) -> None:
                 request.write_chunk(b"".join(chunk))
                 idle_since = time.monotonic()
             now = time.monotonic()
-            if now >= deadline:
+            if now >= ends_at():
                 return
             if bookmarks and now - idle_since >= BOOKMARK_EVERY:
                 mark = {"kind": res.kind, "apiVersion": res.api_version,
@@ -103,7 +105,7 @@ def serve_watch(api: KubeAPI, request: Request, target: Target) -> None:
                 return
             with store.lock:
                 if store.resource_version <= last:
-                    store.changed.wait(timeout=min(POLL, max(deadline - now, 0.01)))
+                    store.changed.wait(timeout=min(POLL, max(ends_at() - now, 0.01)))
                 got = store.events_after(last)
                 if got is None:
                     oldest = store.oldest_watchable()
