@@ -71,3 +71,13 @@ def test_run_input_errors_exit_2(run_cli) -> None:
         assert result.returncode == 2, (args, result.stdout, result.stderr)
         assert expected in result.stderr, (args, result.stderr)
         assert "Traceback" not in result.stderr
+
+
+def test_settings_file_errors_are_usage_errors(run_cli, rollback_home) -> None:
+    config = rollback_home / "config" / "config.yaml"
+    config.parent.mkdir(parents=True)
+    config.write_text("contxt: prod\n")
+    result = run_cli("run", "revert-deployment", "--headless", "--yes",
+                     "-p", "expected_version=1")
+    assert result.returncode == 2
+    assert f"{config}:1:1: unknown key 'contxt'" in result.stderr

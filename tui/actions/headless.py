@@ -46,6 +46,7 @@ class RunOptions:
     baseline_window: float = 3600.0
     baseline_end_ago: float = 900.0
     environ: dict[str, str] = field(default_factory=dict)
+    actor: str | None = None
 
 
 class Printer:
@@ -108,7 +109,8 @@ class HeadlessRun:
         secrets = [*self.runbook.secret_values(values),
                    *(self.opts.environ[k] for k in SECRET_ENV if self.opts.environ.get(k))]
         self.redactor = Redactor(secrets)
-        self.writer = JournalWriter(folder, actor=actor_name(self.opts.environ or None),
+        actor = self.opts.actor or actor_name(self.opts.environ or None)
+        self.writer = JournalWriter(folder, actor=actor,
                                     secret_values=secrets).open()
         self.journal(ev.INCIDENT_OPENED, {
             "incident_id": incident_id, "title": self.runbook.title,

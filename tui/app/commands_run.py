@@ -7,6 +7,7 @@ import os
 import sys
 
 from tui.app.commands_runbooks import UsageError, load_for_command
+from tui.app.config import ConfigError, load_settings
 from tui.app.paths import resolve_paths
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -51,10 +52,16 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     paths = resolve_paths()
     try:
+        settings = load_settings(paths.config_file)
         path, runbook, given = load_for_command(args.runbook, args.param)
-    except UsageError as exc:
+    except (UsageError, ConfigError) as exc:
         print(exc, file=sys.stderr)
         return EXIT_USAGE
+    # Command-line flags win over the settings file, which wins over kubectl's own defaults.
+    args.kubeconfig = args.kubeconfig or settings.kubeconfig
+    args.context = args.context or settings.context
+    args.namespace = args.namespace or settings.namespace
+    args.prometheus = args.prometheus or settings.prometheus_url
     if args.namespace and runbook.parameter("namespace") and "namespace" not in given:
         given["namespace"] = args.namespace
     if args.prometheus and runbook.parameter("prometheus_url") and "prometheus_url" not in given:
@@ -71,5 +78,5 @@ def run(args: argparse.Namespace) -> int:
         incidents_dir=paths.incidents_dir, kubeconfig=args.kubeconfig, context=args.context,
         namespace=args.namespace, prometheus_url=args.prometheus, dry_run=args.dry_run,
         yes=args.yes, reason=args.reason, json=args.json, checks=args.check,
-        time_scale=args.time_scale, environ=dict(os.environ))
+        time_scale=args.time_scale, environ=dict(os.environ), actor=settings.actor)
     return run_headless(options)
