@@ -3,8 +3,6 @@ label selectors, interruptible watch streams and reconnect backoff."""
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import json
 import random
 import threading
@@ -23,6 +21,7 @@ from tui.adapters.kube_errors import (
     from_transport_error,
 )
 from tui.adapters.kube_types import KubeError, Target
+from tui.domain.gc_pause import gc_paused
 
 CONNECT_TIMEOUT = 5.0
 PAGE_SIZE = 500
@@ -52,20 +51,6 @@ def label_selector(selector: Json | None) -> str:
             raise KubeError(f"unsupported selector operator {operator!r} on key {key!r}",
                             reason="Invalid")
     return ",".join(parts)
-
-
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic GC: a large list allocates hundreds of thousands of containers, and the
-    collections they trigger mid-parse (each walking every object already parsed) cost more
-    than the parse itself. Nested pauses leave re-enabling to the outermost one."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def parse_json(data: bytes) -> Any:

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import math
 import os
-import ssl
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any, Self
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-from tui.domain.incident import MASK
+from tui.adapters.probes import safe_url, ssl_verify
 from tui.domain.runbook import Metric
 
 TOKEN_ENV = "ROLLBACK_PROMETHEUS_TOKEN"
@@ -51,24 +49,6 @@ class Series:
     points: list[tuple[float, float]] = field(default_factory=list)
 
 
-# Adapters import only the domain, so these two small helpers also live in probes.py.
-def _shown(url: str) -> str:
-    """The URL with any password masked, for messages."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return url
-    if parts.password is None:
-        return url
-    host = parts.netloc.rpartition("@")[2]
-    return urlunsplit(parts._replace(netloc=f"{parts.username}:{MASK}@{host}"))
-
-
-def _tls(verify: bool | str) -> bool | ssl.SSLContext:
-    """httpx deprecates a CA path as `verify`: build the context from it."""
-    return ssl.create_default_context(cafile=verify) if isinstance(verify, str) else verify
-
-
 def _epoch(when: float | datetime) -> float:
     return when.timestamp() if isinstance(when, datetime) else float(when)
 
@@ -87,13 +67,13 @@ class Prometheus:
         """Prepare the client; no request is made until the first query."""
         env = os.environ if environ is None else environ
         self.url = url.rstrip("/")
-        self.shown_url = _shown(self.url)
+        self.shown_url = safe_url(self.url)
         self.timeout = timeout
         if verify is True and env.get(CA_FILE_ENV):
             verify = env[CA_FILE_ENV]
         self.ca_file = verify if isinstance(verify, str) else None
         try:
-            tls = _tls(verify)
+            tls = ssl_verify(verify)
         except OSError as exc:
             raise PrometheusError(f"CA file {verify} for {self.shown_url}: {exc.strerror or exc}",
                                   url=self.shown_url) from None

@@ -6,14 +6,13 @@ Pure: everything here works on bytes and objects; reading and writing files is t
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from tui.domain.gc_pause import gc_paused
 from tui.domain.redaction import MASK, Redactor, redact
 
 __all__ = ["MASK", "Redactor", "redact"]  # redaction lives in its own module; kept importable here
@@ -183,22 +182,9 @@ def _load(text: str | None) -> object:
     return obj if type(obj) is dict else "not a JSON object"
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic collector: building 100k objects otherwise sets off rescans of them all
-    (replay takes twice as long); nothing built here forms a cycle."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def parse_journal(data: bytes) -> ParsedJournal:
     """Parse journal bytes, checking seq and hash chain; a torn last line is set aside."""
-    with _gc_paused():
+    with gc_paused():
         return _parse(data)
 
 
@@ -398,7 +384,7 @@ def apply_event(state: IncidentState, event: JournalEvent) -> None:
 def replay(events: Iterable[JournalEvent], *, live: bool = False) -> IncidentState:
     """Derive incident state from events; unfinished steps become "interrupted" unless `live`."""
     state = IncidentState()
-    with _gc_paused():
+    with gc_paused():
         for event in events:
             apply_event(state, event)
     if not live:
