@@ -35,15 +35,3 @@ def is_duration(text: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def format_seconds(seconds: float) -> str:
-    """Render seconds compactly: `45s`, `12m`, `1h 05m`."""
-    total = round(seconds)
-    if total < 60:
-        return f"{total}s"
-    minutes, secs = divmod(total, 60)
-    if minutes < 60:
-        return f"{minutes}m" if secs == 0 else f"{minutes}m {secs:02d}s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h {minutes:02d}m"
