@@ -513,3 +513,16 @@ def test_list_incidents_newest_first_with_status(home: Path) -> None:
     assert all(s.intact for s in listed) and listed[1].state.event_count == 2
     assert listed[0].path == newer
     assert list_incidents(home / "missing") == []
+
+
+def test_incident_folders_in_the_same_second_get_distinct_ids(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from tui.adapters.journal import create_incident_dir
+
+    now = datetime(2026, 11, 30, 1, 2, 3, tzinfo=UTC)
+    made = [create_incident_dir(tmp_path, "Checkout API!", now) for _ in range(3)]
+    assert [incident_id for incident_id, _ in made] == [
+        "20261130-010203-checkout-api", "20261130-010203-checkout-api-2",
+        "20261130-010203-checkout-api-3"]
+    assert all(folder.is_dir() for _, folder in made)

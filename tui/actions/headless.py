@@ -16,7 +16,7 @@ from typing import Any, TextIO
 
 from tui.actions.base import FAILED, OK, SKIPPED, ActionContext, Outcome, run_async
 from tui.actions.registry import describe, execute
-from tui.adapters.journal import JournalWriter, actor_name, new_incident_id
+from tui.adapters.journal import JournalWriter, actor_name, create_incident_dir
 from tui.domain import incident as ev
 from tui.domain.incident import Redactor
 from tui.domain.runbook import CheckItem, Runbook, render_args
@@ -101,9 +101,7 @@ class HeadlessRun:
     def open_incident(self) -> Path:
         """Create the incident folder and journal, and record how the run started."""
         now = datetime.now(UTC)
-        incident_id = new_incident_id(self.runbook.id, now)
-        folder = self.opts.incidents_dir / incident_id
-        folder.mkdir(parents=True, exist_ok=False)
+        incident_id, folder = create_incident_dir(self.opts.incidents_dir, self.runbook.id, now)
         values = self.opts.values
         values.update(incident_id=incident_id, incident_dir=str(folder))
         secrets = [*self.runbook.secret_values(values),
@@ -264,29 +262,38 @@ class HeadlessRun:
             return EXIT_USAGE
         folder = self.open_incident()
         try:
-            ctx = self.context(folder)
-            self.capture_baselines(ctx)
-            if not self.rbac_precheck(ctx):
-                return EXIT_FAILED
-            counts, interrupted = self.run_steps(ctx)
-            # A dry run changed nothing, so there is nothing to verify yet.
-            ran = counts[FAILED] == 0 and not interrupted and not self.opts.dry_run
-            passed, failed, open_items = self.verify(ctx, ran)
-            ok = counts[FAILED] == 0 and not interrupted and failed == 0
-            summary = (f"steps: {counts[OK]} ok, {counts[SKIPPED]} skipped, {counts[FAILED]} "
-                       f"failed; automatic checks: {passed} passed, {failed} failed; "
-                       f"{len(open_items)} checklist item(s) open")
-            self.print.emit("summary", ("SUCCESS — " if ok else "FAILED — ") + summary,
-                            ok=ok, steps=counts, checks_passed=passed, checks_failed=failed,
-                            open=[i.id for i in open_items], incident=ctx.values["incident_id"])
-            if open_items and not self.opts.json:
-                self.print.emit("open", "open: " + ", ".join(i.id for i in open_items))
-            if ok and not open_items and not self.opts.dry_run:
-                self.journal(ev.INCIDENT_RESOLVED, {"outcome": "success"})
-            return EXIT_OK if ok else EXIT_FAILED
+            return self._execute(folder)
+        except Exception as exc:  # noqa: BLE001 - last resort: journal it, no traceback
+            message = f"internal error: {exc!r}; the journal is kept in {folder}"
+            self.journal(ev.WARNING_RAISED, {"message": message})
+            self.print.emit("error", message)
+            return EXIT_FAILED
         finally:
             if self.writer is not None:
                 self.writer.close()
+
+    def _execute(self, folder: Path) -> int:
+        """Baselines, pre-check, steps, checks and the summary of an opened incident."""
+        ctx = self.context(folder)
+        self.capture_baselines(ctx)
+        if not self.rbac_precheck(ctx):
+            return EXIT_FAILED
+        counts, interrupted = self.run_steps(ctx)
+        # A dry run changed nothing, so there is nothing to verify yet.
+        ran = counts[FAILED] == 0 and not interrupted and not self.opts.dry_run
+        passed, failed, open_items = self.verify(ctx, ran)
+        ok = counts[FAILED] == 0 and not interrupted and failed == 0
+        summary = (f"steps: {counts[OK]} ok, {counts[SKIPPED]} skipped, {counts[FAILED]} "
+                   f"failed; automatic checks: {passed} passed, {failed} failed; "
+                   f"{len(open_items)} checklist item(s) open")
+        self.print.emit("summary", ("SUCCESS — " if ok else "FAILED — ") + summary,
+                        ok=ok, steps=counts, checks_passed=passed, checks_failed=failed,
+                        open=[i.id for i in open_items], incident=ctx.values["incident_id"])
+        if open_items and not self.opts.json:
+            self.print.emit("open", "open: " + ", ".join(i.id for i in open_items))
+        if ok and not open_items and not self.opts.dry_run:
+            self.journal(ev.INCIDENT_RESOLVED, {"outcome": "success"})
+        return EXIT_OK if ok else EXIT_FAILED
 
 
 def execute_safely(fn: Callable[[], Outcome]) -> Outcome:

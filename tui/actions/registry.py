@@ -46,6 +46,9 @@ def execute(call: Step | ActionInvocation, ctx: ActionContext) -> Outcome:
         return Outcome(FAILED, str(exc), {"error": str(exc)})
     except (ActionError, TemplateError) as exc:
         return Outcome(FAILED, str(exc), {"error": str(exc)})
+    except Exception as exc:  # noqa: BLE001 - one broken executor must not end the incident
+        return Outcome(FAILED, f"unexpected error in {call.action}: {exc!r}",
+                       {"error": repr(exc)})
 
 
 __all__ = ["REGISTRY", "Mapping", "arguments", "describe", "execute"]

@@ -108,6 +108,21 @@ def new_incident_id(slug: str, now: datetime) -> str:
     return f"{stamp}-{clean or 'incident'}"
 
 
+def create_incident_dir(incidents_dir: Path, slug: str, now: datetime) -> tuple[str, Path]:
+    """Create a new, unique incident folder (two incidents in one second get -2, -3, …)."""
+    base = new_incident_id(slug, now)
+    Path(incidents_dir).mkdir(parents=True, exist_ok=True)
+    for attempt in range(1, 1000):
+        incident_id = base if attempt == 1 else f"{base}-{attempt}"
+        folder = Path(incidents_dir) / incident_id
+        try:
+            folder.mkdir()
+        except FileExistsError:
+            continue
+        return incident_id, folder
+    raise JournalError(f"cannot create an incident folder for {base} in {incidents_dir}")
+
+
 class _HasIncidentsDir(Protocol):
     @property
     def incidents_dir(self) -> Path: ...
