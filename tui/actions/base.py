@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from tui.adapters.prometheus import Baseline
 
 T = TypeVar("T")
-OK, FAILED, SKIPPED = "ok", "failed", "skipped"
+OK, FAILED, SKIPPED, INTERRUPTED = "ok", "failed", "skipped", "interrupted"
 
 
 class ActionError(Exception):
@@ -36,8 +36,8 @@ class Outcome:
 
     @property
     def ok(self) -> bool:
-        """True unless the action failed."""
-        return self.status != FAILED
+        """True unless the action failed or was cut short."""
+        return self.status not in (FAILED, INTERRUPTED)
 
 
 @dataclass

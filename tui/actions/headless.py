@@ -14,7 +14,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from tui.actions.base import FAILED, OK, SKIPPED, ActionContext, Outcome, run_async
+from tui.actions.base import (
+    FAILED,
+    INTERRUPTED,
+    OK,
+    SKIPPED,
+    ActionContext,
+    Outcome,
+    run_async,
+)
 from tui.actions.registry import describe, execute
 from tui.adapters.journal import JournalWriter, actor_name, create_incident_dir
 from tui.domain import incident as ev
@@ -183,20 +191,48 @@ class HeadlessRun:
             return True
         from tui.actions.k8s import RbacCheck
 
-        outcome = execute_safely(lambda: RbacCheck().run({}, ctx))
+        # The runbook's own checks may name more permissions (e.g. a ConfigMap path).
+        extra = [e for s in self.runbook.steps if s.action == "k8s.rbac_check"
+                 for e in render_args(list(s.args.get("extra") or []), ctx.values)]
+        outcome = execute_safely(lambda: RbacCheck().run({"extra": extra}, ctx))
         self.journal(ev.RBAC_CHECKED, {"ok": outcome.ok, "summary": outcome.summary,
                                        **outcome.detail})
         self.print.emit("rbac", f"RBAC pre-check: {outcome.summary}", ok=outcome.ok)
         for line in outcome.lines:
             self.print.emit("rbac", f"  {line}")
         if not outcome.ok:
-            self.print.emit("stop", "stopped before changing anything: ask for the missing "
-                            "permission or use a context that has it")
+            denied = any(not c["allowed"] for c in outcome.detail.get("checks", []))
+            advice = ("ask for the missing permission or use a context that has it" if denied
+                      else "the permissions could not be checked; fix the connection and run "
+                      "again")
+            self.print.emit("stop", f"stopped before changing anything: {advice}")
         return outcome.ok
+
+    def pre_checks(self, ctx: ActionContext) -> bool:
+        """Automatic pre-rollback items (backup age, the blue side healthy…) gate the steps."""
+        ok = True
+        for item in self.runbook.pre_rollback:
+            if item.check is None:
+                continue
+            ok = self.record_check(item, execute(item.check, ctx), ctx) and ok
+        if not ok:
+            self.print.emit("stop", "stopped before changing anything: a pre-rollback check "
+                            "failed")
+        return ok
+
+    def record_check(self, item: CheckItem, outcome: Outcome, ctx: ActionContext) -> bool:
+        """Journal and print an automatic item's result; True if it passed."""
+        status = "pass" if outcome.status == OK else "fail"
+        self.journal(ev.CHECK_RECORDED, {"item_id": item.id, "status": status,
+                                         "note": outcome.summary, "automatic": True})
+        text = render_safely(item.item, ctx.values)
+        self.print.emit("check", f"[{status:^7}] {text} — {outcome.summary}", item=item.id,
+                        status=status)
+        return status == "pass"
 
     def run_steps(self, ctx: ActionContext) -> tuple[dict[str, int], bool]:
         """Every step in order; stops at the first failure or at Ctrl-C. Returns counts."""
-        counts = {OK: 0, FAILED: 0, SKIPPED: 0}
+        counts = {OK: 0, FAILED: 0, SKIPPED: 0, INTERRUPTED: 0}
         total = len(self.runbook.steps)
         for number, step in enumerate(self.runbook.steps, 1):
             if self.cancel.is_set():
@@ -212,6 +248,9 @@ class HeadlessRun:
                 started["confirmed_by"] = "--yes" if self.opts.yes else "dry-run"
             self.journal(ev.STEP_STARTED, started)
             outcome = execute(step, ctx)
+            if self.cancel.is_set() and outcome.status != SKIPPED:
+                # Whatever the step reported, it was cut short: say so, not "failed" or "ok".
+                outcome.status = INTERRUPTED
             self.journal(ev.STEP_FINISHED, {"step_id": step.id, "status": outcome.status,
                                             "detail": outcome.summary, "data": outcome.detail})
             counts[outcome.status] += 1
@@ -220,13 +259,12 @@ class HeadlessRun:
                             status=outcome.status, summary=outcome.summary)
             for line in outcome.lines:
                 self.print.emit("output", f"            {line}", step=step.id)
+            if outcome.status == INTERRUPTED:
+                self.journal(ev.RUN_INTERRUPTED, {"during_step": step.id})
+                self.print.emit("interrupted", f"interrupted during step {step.id}; the "
+                                "incident stays open — check before re-running", step=step.id)
+                return counts, True
             if outcome.status == FAILED:
-                if self.cancel.is_set():
-                    self.journal(ev.RUN_INTERRUPTED, {"during_step": step.id})
-                    self.print.emit("interrupted", f"interrupted during step {step.id}; the "
-                                    "incident stays open — check before re-running",
-                                    step=step.id)
-                    return counts, True
                 if step.on_failure:
                     self.print.emit("hint", f"            if it fails: {step.on_failure}")
                 return counts, False
@@ -237,15 +275,13 @@ class HeadlessRun:
         and the items still open."""
         passed = failed = 0
         open_items: list[CheckItem] = []
+        gates = {i.id for i in self.runbook.pre_rollback if i.automatic}
         for item in self.runbook.checklist_items():
-            if item.automatic and ran and item.check is not None:
-                outcome = execute(item.check, ctx)
-                status = "pass" if outcome.status == OK else "fail"
-                passed, failed = passed + (status == "pass"), failed + (status == "fail")
-                self.journal(ev.CHECK_RECORDED, {"item_id": item.id, "status": status,
-                                                 "note": outcome.summary, "automatic": True})
-                self.print.emit("check", f"[{status:^7}] {item.item} — {outcome.summary}",
-                                item=item.id, status=status)
+            if item.id in gates:
+                passed += 1  # judged before the steps (a failure there stops the run)
+            elif item.automatic and ran and item.check is not None:
+                good = self.record_check(item, execute(item.check, ctx), ctx)
+                passed, failed = passed + good, failed + (not good)
             elif not item.automatic and item.id in self.opts.checks:
                 self.journal(ev.CHECK_RECORDED, {"item_id": item.id, "status": "pass",
                                                  "note": "ticked with --check"})
@@ -276,7 +312,7 @@ class HeadlessRun:
         """Baselines, pre-check, steps, checks and the summary of an opened incident."""
         ctx = self.context(folder)
         self.capture_baselines(ctx)
-        if not self.rbac_precheck(ctx):
+        if not self.rbac_precheck(ctx) or not self.pre_checks(ctx):
             return EXIT_FAILED
         counts, interrupted = self.run_steps(ctx)
         # A dry run changed nothing, so there is nothing to verify yet.
@@ -284,7 +320,7 @@ class HeadlessRun:
         passed, failed, open_items = self.verify(ctx, ran)
         ok = counts[FAILED] == 0 and not interrupted and failed == 0
         summary = (f"steps: {counts[OK]} ok, {counts[SKIPPED]} skipped, {counts[FAILED]} "
-                   f"failed; automatic checks: {passed} passed, {failed} failed; "
+                   f"failed{', 1 interrupted' if interrupted else ''}; automatic checks: {passed} passed, {failed} failed; "
                    f"{len(open_items)} checklist item(s) open")
         self.print.emit("summary", ("SUCCESS — " if ok else "FAILED — ") + summary,
                         ok=ok, steps=counts, checks_passed=passed, checks_failed=failed,
@@ -294,6 +330,14 @@ class HeadlessRun:
         if ok and not open_items and not self.opts.dry_run:
             self.journal(ev.INCIDENT_RESOLVED, {"outcome": "success"})
         return EXIT_OK if ok else EXIT_FAILED
+
+
+def render_safely(text: str, values: dict[str, str]) -> str:
+    """Fill placeholders in display text; leave it as written if a value is missing."""
+    try:
+        return render_args(text, values)
+    except ValueError:
+        return text
 
 
 def execute_safely(fn: Callable[[], Outcome]) -> Outcome:
@@ -314,7 +358,8 @@ def run_headless(opts: RunOptions, out: TextIO = sys.stdout) -> int:
         def on_interrupt(signum: int, frame: Any) -> None:
             if run.cancel.is_set():
                 raise KeyboardInterrupt
-            run.cancel.set()
+            # Event.set takes a lock the interrupted main thread may hold: set it from a thread.
+            threading.Thread(target=run.cancel.set, daemon=True).start()
             print("\nstopping at the next safe point (Ctrl-C again to abort)", file=sys.stderr)
 
         previous = signal.signal(signal.SIGINT, on_interrupt)

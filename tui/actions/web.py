@@ -132,8 +132,10 @@ class PromCheck:
                 ctx.progress(f"{verdict.message}; waiting for it to settle")
             if ctx.cancel.wait(interval):
                 break
-        return Outcome(OK if verdict.ok else FAILED, verdict.message,
-                       {"query": query, "value": value if math.isfinite(value) else None})
+        detail = {"query": query, "value": value if math.isfinite(value) else None}
+        if ctx.cancel.is_set():
+            return Outcome(FAILED, f"interrupted while watching: {verdict.message}", detail)
+        return Outcome(OK if verdict.ok else FAILED, verdict.message, detail)
 
     @staticmethod
     async def _value(url: str, query: str) -> float:

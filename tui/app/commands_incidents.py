@@ -62,6 +62,8 @@ def render_state(state: IncidentState, parsed: ParsedJournal) -> str:
              f"{state.event_count} events")]
     if state.params:
         lines.append("parameters: " + ", ".join(f"{k}={v}" for k, v in state.params.items()))
+    if state.interrupted:
+        lines.append("the last run was interrupted (Ctrl-C): check the cluster before re-running")
     if state.decision:
         lines.append(f"decision: {state.decision.get('decision', '?')}"
                      + (f" — {state.decision['rationale']}" if state.decision.get('rationale')

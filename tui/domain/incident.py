@@ -35,7 +35,7 @@ BASELINE_CAPTURED = "baseline.captured"
 RBAC_CHECKED = "rbac.checked"
 WARNING_RAISED = "warning.raised"
 RUN_INTERRUPTED = "run.interrupted"
-STEP_FINISHED_STATUSES = ("ok", "failed", "skipped")
+STEP_FINISHED_STATUSES = ("ok", "failed", "skipped", "interrupted")
 CHECK_STATUSES = ("pass", "fail", "open")
 
 

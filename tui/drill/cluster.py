@@ -22,7 +22,7 @@ from tui.drill.podsim import Behavior
 from tui.drill.promapi import PrometheusAPI
 from tui.drill.scenario import Scenario
 from tui.drill.store import Store
-from tui.drill.traffic import Traffic
+from tui.drill.traffic import NO_ENDPOINTS, Traffic
 
 TICK = 0.1
 HISTORY = 3600.0  # synthesized traffic history before the release
@@ -69,7 +69,7 @@ class DrillCluster:
         self._stop = threading.Event()
         self.api = KubeAPI(self.store, self.faults, self._wake.set, self._logs,
                            self._terminate)
-        self.prom = PrometheusAPI(self.traffic, self.faults, self.clock.now)
+        self.prom = PrometheusAPI(self.traffic, self.faults, self.clock.now, speed)
         self.server = DrillHTTPServer(port, [
             ("/drill", self._admin), ("/apps", self._apps), ("/prometheus", self._prometheus),
             ("/", self.api.route)])
@@ -154,6 +154,8 @@ class DrillCluster:
         primary = self.scenario.primary
         revisions = primary.get("revisions") or []
         age = parse_duration(self.scenario.data.get("release_age", "10m"))
+        history: dict[str, list[Behavior]] = {}
+        recent: dict[str, list[Behavior]] = {}
         with self.store.lock:
             for name in self.traffic.services:
                 current = [b for _, b in self.traffic.endpoints(name)]
@@ -161,8 +163,9 @@ class DrillCluster:
                 if len(revisions) >= 2 and current:
                     previous = self._revisions[revisions[-2]["image"]]
                     before = [previous] * len(current)
-                self.traffic.backfill(name, [(now - HISTORY - age, now - age, before),
-                                             (now - age, now, current)])
+                history[name], recent[name] = before, current
+            self.traffic.backfill([(now - HISTORY - age, now - age, history),
+                                   (now - age, now, recent)])
 
     def _bootstrap_deployment(self, spec: dict[str, Any], now: float) -> None:
         revisions = spec["revisions"]
@@ -259,14 +262,20 @@ class DrillCluster:
                           "params": self.params()})
 
     def params(self) -> dict[str, str]:
-        """Runbook parameter values that fit this drill."""
+        """Runbook parameter values that fit this drill.
+
+        A scenario's value may start with `{drill}`, the drill's base URL (known only once it
+        serves), e.g. `{drill}/apps/checkout-blue/health`.
+        """
         url = self.server.url
-        values = dict(self.scenario.data.get("params") or {})
+        values = {k: v.replace("{drill}", url, 1) if v.startswith("{drill}") else v
+                  for k, v in (self.scenario.data.get("params") or {}).items()}
         service = values.get("service") or next(iter(self.traffic.services), "")
         if service:
             values.setdefault("health_url", f"{url}/apps/{service}/health")
             values.setdefault("version_url", f"{url}/apps/{service}/version")
             values.setdefault("flag_api_url", f"{url}/apps/{service}/admin/feature-flags")
+            values.setdefault("feature_url", f"{url}/apps/{service}/checkout")
         values.setdefault("prometheus_url", f"{url}/prometheus")
         return values
 
@@ -331,21 +340,46 @@ class DrillCluster:
             return self._health(service)
         if rest.startswith("/admin/feature-flags"):
             return self.flags.route(request, service, rest.removeprefix("/admin/feature-flags"))
+        if rest == "/checkout":
+            return self._feature(service)
         return json_response(404, {"error": f"no endpoint {rest} on {service}"})
+
+    def _feature(self, service: str) -> Response:
+        """The flag-gated feature: which flow (old, or new behind a flag) answered."""
+        with self.store.lock:
+            endpoints = self.traffic.endpoints(service)
+            if not endpoints:
+                return json_response(503, {"error": "no ready endpoints"})
+            pod, behavior = endpoints[0]
+            flow = "new" if self.flags.flagged(service, pod) else "old"
+        return json_response(200, {"service": service, "flow": flow,
+                                   "version": behavior.version})
 
     def _health(self, service: str) -> Response:
         with self.store.lock:
             endpoints = self.traffic.endpoints(service)
         if not endpoints:
             return json_response(503, {"status": "unavailable", "reason": "no ready endpoints"})
-        rates = self.traffic.rates(service, self.clock.now(), 30.0)
-        ratio = rates["error_ratio"] if rates else 0.0
+        ratio = self._served_error_ratio(service)
         version = self.traffic.served_version(service)
         if not math.isnan(ratio) and ratio > 0.05:
             return json_response(503, {"status": "degraded", "version": version,
                                        "reason": f"error ratio {ratio:.1%} over the last 30s"})
         return json_response(200, {"status": "ok", "version": version,
                                    "ready_endpoints": len(endpoints)})
+
+    def _served_error_ratio(self, service: str) -> float:
+        """Errors among the requests pods answered in the last 30s (scenario time): the 503s of
+        moments without endpoints (maintenance mode, every pod crashed) never reached the app."""
+        pair = self.traffic.window(service, self.clock.now(), max(30.0 / self.clock.speed, 2.0))
+        if pair is None:
+            return 0.0
+        first, last = (sample.values[service]["requests"] for sample in pair)
+        served = {key: value - first.get(key, 0.0) for key, value in last.items()
+                  if key[1] != NO_ENDPOINTS}
+        total = sum(served.values())
+        errors = sum(value for (code, _), value in served.items() if code.startswith("5"))
+        return errors / total if total > 0 else 0.0
 
 
 def kubeconfig_text(url: str, namespace: str) -> str:

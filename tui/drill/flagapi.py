@@ -31,6 +31,11 @@ class FlagAPI:
     def _on(self, flag: dict[str, Any], namespace: str, pod: dict[str, Any] | None) -> bool:
         return self._value(flag, namespace, pod) == flag.get("when", "true")
 
+    def flagged(self, service: str, pod: dict[str, Any]) -> bool:
+        """Whether one of the service's flags is on for this pod (its new flow serves)."""
+        return any(flag["service"] == service and self._on(flag, pod["metadata"]["namespace"], pod)
+                   for flag in self.flags)
+
     def adjust(self, service: str, pod: dict[str, Any], behavior: Behavior) -> Behavior:
         """The behaviour of a pod with the service's flags applied."""
         for flag in self.flags:
