@@ -446,3 +446,13 @@ async def test_real_prometheus_tls_needs_our_ca(real_prometheus: dict[str, str])
         assert (await prom.query(RATIO))[0].value > 0
     async with Prometheus(real_prometheus["url"], environ=env, verify=False) as prom:
         assert (await prom.query(RATIO))[0].value > 0
+
+
+def test_a_zero_baseline_is_judged_by_the_threshold_alone() -> None:
+    from tui.adapters.prometheus import Baseline, evaluate
+
+    zero = Baseline.from_values("q", 0.0, 60.0, [0.0, 0.0, 0.0])
+    verdict = evaluate(0.0004, threshold=0.05, baseline=zero, tolerance=1.5, name="error_ratio")
+    assert verdict.ok, verdict.message
+    assert "zero baseline" in verdict.message
+    assert not evaluate(0.2, threshold=0.05, baseline=zero, tolerance=1.5).ok

@@ -226,7 +226,8 @@ def test_feature_flag_disable_on_bad_flag(drill, kubectl, rollback_home: Path) -
                           env={"ROLLBACK_PARAM_FLAG_API_TOKEN": token})
 
     assert result.returncode == 0, explain(result)
-    assert "SUCCESS" in result.stdout
+    # Every step and automatic check passed; manual items stay open: the seed's PARTIAL.
+    assert "PARTIAL — steps:" in result.stdout and "0 failed" in result.stdout
     folder = the_incident(rollback_home)
     assert_secret_absent(token, folder, result.stdout, result.stderr)
     assert_verifies(folder)
@@ -701,3 +702,46 @@ def test_failed_pre_rollback_check_stops_before_any_change(drill, kubectl,
     assert [(c["item_id"], c["status"]) for c in checks] == [("target_revision_reachable",
                                                                "fail")]
     assert revisions(kubectl, info) == [1, 2, 3]
+
+
+def test_step_timeout_and_decision_record_without_a_cluster(rollback_home: Path,
+                                                             tmp_path: Path) -> None:
+    # A runbook with no Kubernetes action needs no cluster: one wait step that outlives its
+    # own timeout is cut short and journaled as interrupted, not as a cluster failure.
+    book = tmp_path / "slow.yaml"
+    book.write_text(
+        "id: slow\ntitle: Slow\nversion: '1'\nowner: sre\nstrategy: revert-deployment\n"
+        "estimated_time: {best: 1m, expected: 2m, worst: 3m}\n"
+        "trigger: {decision_authority: Release manager}\n"
+        "steps:\n"
+        "  - id: settle\n    title: Let metrics settle\n    action: wait\n"
+        "    with: {duration: 10m}\n    timeout: 1s\n"
+        "post_rollback:\n  - id: incident_report\n    item: Incident report created\n")
+    result = subprocess.run(
+        [*_rollback(), "run", str(book), "--headless", "--reason", "drill",
+         "--detected-at", "2026-01-01T00:00:00Z", "--json"],
+        capture_output=True, text=True, timeout=60, env=_environ(), check=False)
+    assert result.returncode == 1, explain(result)
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    step = next(x for x in lines if x["type"] == "step")
+    assert step["status"] == "interrupted" and "timeout 1s" in step["summary"]
+    summary = next(x for x in lines if x["type"] == "summary")
+    assert summary["status"] == "FAILED"
+    folder = the_incident(rollback_home)
+    decision = events(folder, "decision.recorded")[0]
+    assert decision["decision"] == "ROLLBACK" and decision["rationale"] == "drill"
+    assert decision["detected_at"].startswith("2026-01-01T00:00:00")
+    assert decision["time_lost"] and decision["authorized_by"]
+    assert_verifies(folder)
+
+
+def test_dry_run_of_a_runbook_with_automatic_pre_checks(drill, kubectl,
+                                                        rollback_home: Path) -> None:
+    _cluster, info = drill("blue-green", speed=SPEED)
+    selector_before = jsonpath(kubectl, info, "svc/checkout", "{.spec.selector}")
+    result = rollback_run(info, "blue-green-switchback", "--dry-run", "--json", yes=False)
+    assert result.returncode == 0, explain(result)
+    summary = json.loads(result.stdout.splitlines()[-1])
+    assert summary["type"] == "summary" and summary["status"] == "PARTIAL"
+    assert summary["checks_failed"] == 0
+    assert jsonpath(kubectl, info, "svc/checkout", "{.spec.selector}") == selector_before

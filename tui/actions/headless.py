@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import hashlib
 import json
 import signal
@@ -24,10 +26,16 @@ from tui.actions.base import (
     run_async,
 )
 from tui.actions.registry import describe, execute
-from tui.adapters.journal import JournalWriter, actor_name, create_incident_dir
+from tui.adapters.journal import (
+    JournalError,
+    JournalWriter,
+    actor_name,
+    create_incident_dir,
+)
 from tui.domain import incident as ev
+from tui.domain.assessment import Decision, DecisionRecord, format_duration
 from tui.domain.incident import Redactor
-from tui.domain.runbook import CheckItem, Runbook, render_args
+from tui.domain.runbook import CheckItem, Runbook, Step, render_args
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 SECRET_ENV = ("ROLLBACK_PROMETHEUS_TOKEN", "ROLLBACK_PROMETHEUS_PASSWORD")
@@ -55,6 +63,7 @@ class RunOptions:
     baseline_end_ago: float = 900.0
     environ: dict[str, str] = field(default_factory=dict)
     actor: str | None = None
+    detected_at: datetime | None = None
 
 
 class Printer:
@@ -62,11 +71,14 @@ class Printer:
 
     def __init__(self, out: TextIO, as_json: bool) -> None:
         self.out, self.as_json = out, as_json
+        self.redactor = Redactor(())  # replaced by the run's once its secrets are known
 
     def emit(self, kind: str, text: str, **data: Any) -> None:
-        """Print an event."""
+        """Print an event, secrets masked as in the journal."""
+        text = self.redactor.text(text)
         if self.as_json:
-            self.out.write(json.dumps({"type": kind, "message": text, **data}, default=str) + "\n")
+            record = self.redactor({"type": kind, "message": text, **data})
+            self.out.write(json.dumps(record, default=str) + "\n")
         else:
             self.out.write(text + "\n")
         self.out.flush()
@@ -84,6 +96,8 @@ class HeadlessRun:
         self.opts, self.runbook = opts, opts.runbook
         self.print = Printer(out, opts.json)
         self.cancel = threading.Event()
+        self.step_cancel: threading.Event | None = None  # the running step's, if interruptible
+        self.gates: dict[str, str] = {}  # automatic pre-rollback items: id → outcome status
         self.writer: JournalWriter | None = None
 
     # ---- journal ---------------------------------------------------------------------------
@@ -115,6 +129,7 @@ class HeadlessRun:
         secrets = [*self.runbook.secret_values(values),
                    *(self.opts.environ[k] for k in SECRET_ENV if self.opts.environ.get(k))]
         self.redactor = Redactor(secrets)
+        self.print.redactor = self.redactor
         actor = self.opts.actor or actor_name(self.opts.environ or None)
         self.writer = JournalWriter(folder, actor=actor,
                                     secret_values=secrets).open()
@@ -125,10 +140,18 @@ class HeadlessRun:
             "runbook_source": self.runbook.source,
             "params": _masked_params(self.runbook, values), "headless": True,
             "dry_run": self.opts.dry_run, "drill": False})
-        self.journal(ev.DECISION_RECORDED, {
-            "decision": "ROLLBACK", "taken": "outside the tool (headless run)",
-            "rationale": self.opts.reason or "(no reason given)",
-            "decided_at": now.isoformat(timespec="seconds")})
+        # The decision was taken outside the tool: record it in the seed's Decision Template.
+        detected = self.opts.detected_at or now
+        record = DecisionRecord(
+            issue=self.opts.reason or self.runbook.title,
+            impact="not assessed in the tool (headless run)", detected_at=min(detected, now),
+            decided_at=now, decision=Decision.ROLLBACK,
+            rationale=self.opts.reason or "(no reason given)",
+            expected_resolution=str(self.runbook.estimated_time.get("expected", "")),
+            authorized_by=actor, team_lead=actor)
+        self.journal(ev.DECISION_RECORDED, {**record.to_dict(),
+                                            "taken": "outside the tool (headless run)",
+                                            "time_lost": format_duration(record.time_lost)})
         self.print.emit("incident", f"incident {incident_id} opened ({folder})",
                         incident=incident_id, folder=str(folder))
         return folder
@@ -214,21 +237,24 @@ class HeadlessRun:
         for item in self.runbook.pre_rollback:
             if item.check is None:
                 continue
-            ok = self.record_check(item, execute(item.check, ctx), ctx) and ok
+            outcome = execute(item.check, ctx)
+            self.gates[item.id] = outcome.status
+            ok = self.record_check(item, outcome, ctx) and ok
         if not ok:
             self.print.emit("stop", "stopped before changing anything: a pre-rollback check "
                             "failed")
         return ok
 
     def record_check(self, item: CheckItem, outcome: Outcome, ctx: ActionContext) -> bool:
-        """Journal and print an automatic item's result; True if it passed."""
-        status = "pass" if outcome.status == OK else "fail"
+        """Journal and print an automatic item's result; False only if it failed."""
+        # A check a dry run could not perform stays open; it neither passes nor fails.
+        status = {OK: "pass", SKIPPED: "open"}.get(outcome.status, "fail")
         self.journal(ev.CHECK_RECORDED, {"item_id": item.id, "status": status,
                                          "note": outcome.summary, "automatic": True})
         text = render_safely(item.item, ctx.values)
         self.print.emit("check", f"[{status:^7}] {text} — {outcome.summary}", item=item.id,
                         status=status)
-        return status == "pass"
+        return status != "fail"
 
     def run_steps(self, ctx: ActionContext) -> tuple[dict[str, int], bool]:
         """Every step in order; stops at the first failure or at Ctrl-C. Returns counts."""
@@ -247,10 +273,13 @@ class HeadlessRun:
             if step.needs_confirmation:
                 started["confirmed_by"] = "--yes" if self.opts.yes else "dry-run"
             self.journal(ev.STEP_STARTED, started)
-            outcome = execute(step, ctx)
-            if self.cancel.is_set() and outcome.status != SKIPPED:
-                # Whatever the step reported, it was cut short: say so, not "failed" or "ok".
+            outcome, timed_out = self.run_one(step, ctx)
+            if outcome.status == FAILED and (self.cancel.is_set() or timed_out):
+                # Cut short by Ctrl-C or its own timeout: not a verdict on the cluster.
                 outcome.status = INTERRUPTED
+                if timed_out:
+                    outcome.summary = f"gave up after the step's timeout {step.timeout}: " \
+                                      f"{outcome.summary}"
             self.journal(ev.STEP_FINISHED, {"step_id": step.id, "status": outcome.status,
                                             "detail": outcome.summary, "data": outcome.detail})
             counts[outcome.status] += 1
@@ -259,29 +288,68 @@ class HeadlessRun:
                             status=outcome.status, summary=outcome.summary)
             for line in outcome.lines:
                 self.print.emit("output", f"            {line}", step=step.id)
-            if outcome.status == INTERRUPTED:
-                self.journal(ev.RUN_INTERRUPTED, {"during_step": step.id})
-                self.print.emit("interrupted", f"interrupted during step {step.id}; the "
-                                "incident stays open — check before re-running", step=step.id)
+            if self.cancel.is_set():
+                # A step that finished keeps its status; the run stops after it.
+                where = "during_step" if outcome.status == INTERRUPTED else "after_step"
+                self.journal(ev.RUN_INTERRUPTED, {where: step.id})
+                self.print.emit("interrupted", f"interrupted {where.replace('_', ' ')} "
+                                f"{step.id}; the incident stays open — check before re-running",
+                                step=step.id)
                 return counts, True
-            if outcome.status == FAILED:
+            if outcome.status in (FAILED, INTERRUPTED):
                 if step.on_failure:
                     self.print.emit("hint", f"            if it fails: {step.on_failure}")
                 return counts, False
         return counts, False
+
+    def run_one(self, step: Step, ctx: ActionContext) -> tuple[Outcome, bool]:
+        """Execute one step under its own timeout; Ctrl-C reaches it unless it must finish.
+
+        A step marked danger or point of no return (a down migration, say) is never killed
+        half-way by the first Ctrl-C: the run stops after it. Returns (outcome, timed out).
+        """
+        step_cancel = threading.Event()
+        self.step_cancel = None if (step.danger or step.point_of_no_return) else step_cancel
+        if self.step_cancel is not None and self.cancel.is_set():
+            step_cancel.set()
+        timer = None
+        timed_out = threading.Event()
+        if step.timeout:
+            def expire() -> None:
+                timed_out.set()
+                step_cancel.set()
+
+            timer = threading.Timer(ctx.seconds(step.timeout, "0s"), expire)
+            timer.daemon = True
+            timer.start()
+        step_ctx = dataclasses.replace(ctx, cancel=step_cancel)
+        try:
+            return execute(step, step_ctx), timed_out.is_set()
+        finally:
+            ctx._kube = step_ctx._kube  # a connection made during the step is kept for the run
+            self.step_cancel = None
+            if timer is not None:
+                timer.cancel()
 
     def verify(self, ctx: ActionContext, ran: bool) -> tuple[int, int, list[CheckItem]]:
         """Automatic checklist items (only after every step passed); returns passes, fails,
         and the items still open."""
         passed = failed = 0
         open_items: list[CheckItem] = []
-        gates = {i.id for i in self.runbook.pre_rollback if i.automatic}
         for item in self.runbook.checklist_items():
-            if item.id in gates:
-                passed += 1  # judged before the steps (a failure there stops the run)
+            if item.id in self.gates:
+                # Judged before the steps (a failure there stopped the run).
+                if self.gates[item.id] == SKIPPED:
+                    open_items.append(item)
+                else:
+                    passed += 1
             elif item.automatic and ran and item.check is not None:
-                good = self.record_check(item, execute(item.check, ctx), ctx)
-                passed, failed = passed + good, failed + (not good)
+                outcome = execute(item.check, ctx)
+                good = self.record_check(item, outcome, ctx)
+                if outcome.status == SKIPPED:
+                    open_items.append(item)
+                else:
+                    passed, failed = passed + good, failed + (not good)
             elif not item.automatic and item.id in self.opts.checks:
                 self.journal(ev.CHECK_RECORDED, {"item_id": item.id, "status": "pass",
                                                  "note": "ticked with --check"})
@@ -296,17 +364,27 @@ class HeadlessRun:
         if refusal:
             print(f"rollback: {refusal}", file=sys.stderr)
             return EXIT_USAGE
-        folder = self.open_incident()
+        try:
+            folder = self.open_incident()
+        except (OSError, JournalError) as exc:
+            print(f"rollback: cannot open an incident in {self.opts.incidents_dir}: {exc} — "
+                  "check that the folder is writable (ROLLBACK_HOME moves it)", file=sys.stderr)
+            return EXIT_FAILED
         try:
             return self._execute(folder)
         except Exception as exc:  # noqa: BLE001 - last resort: journal it, no traceback
             message = f"internal error: {exc!r}; the journal is kept in {folder}"
-            self.journal(ev.WARNING_RAISED, {"message": message})
+            with contextlib.suppress(JournalError):
+                self.journal(ev.WARNING_RAISED, {"message": message})
             self.print.emit("error", message)
             return EXIT_FAILED
         finally:
             if self.writer is not None:
-                self.writer.close()
+                try:
+                    self.writer.close()
+                except JournalError as exc:
+                    print(f"rollback: the journal in {folder} could not be completed: {exc}",
+                          file=sys.stderr)
 
     def _execute(self, folder: Path) -> int:
         """Baselines, pre-check, steps, checks and the summary of an opened incident."""
@@ -316,13 +394,16 @@ class HeadlessRun:
             return EXIT_FAILED
         counts, interrupted = self.run_steps(ctx)
         # A dry run changed nothing, so there is nothing to verify yet.
-        ran = counts[FAILED] == 0 and not interrupted and not self.opts.dry_run
+        stopped = bool(counts[FAILED] or counts[INTERRUPTED] or interrupted)
+        ran = not stopped and not self.opts.dry_run
         passed, failed, open_items = self.verify(ctx, ran)
-        ok = counts[FAILED] == 0 and not interrupted and failed == 0
+        ok = not stopped and failed == 0
         summary = (f"steps: {counts[OK]} ok, {counts[SKIPPED]} skipped, {counts[FAILED]} "
-                   f"failed{', 1 interrupted' if interrupted else ''}; automatic checks: {passed} passed, {failed} failed; "
+                   f"failed, {counts[INTERRUPTED]} interrupted; automatic checks: {passed} passed, {failed} failed; "
                    f"{len(open_items)} checklist item(s) open")
-        self.print.emit("summary", ("SUCCESS — " if ok else "FAILED — ") + summary,
+        # The seed's Rollback Status: SUCCESS, PARTIAL (items still open) or FAILED.
+        status = "FAILED" if not ok else ("PARTIAL" if open_items else "SUCCESS")
+        self.print.emit("summary", f"{status} — {summary}", status=status,
                         ok=ok, steps=counts, checks_passed=passed, checks_failed=failed,
                         open=[i.id for i in open_items], incident=ctx.values["incident_id"])
         if open_items and not self.opts.json:
@@ -359,7 +440,12 @@ def run_headless(opts: RunOptions, out: TextIO = sys.stdout) -> int:
             if run.cancel.is_set():
                 raise KeyboardInterrupt
             # Event.set takes a lock the interrupted main thread may hold: set it from a thread.
-            threading.Thread(target=run.cancel.set, daemon=True).start()
+            def stop() -> None:
+                run.cancel.set()
+                if run.step_cancel is not None:
+                    run.step_cancel.set()
+
+            threading.Thread(target=stop, daemon=True).start()
             print("\nstopping at the next safe point (Ctrl-C again to abort)", file=sys.stderr)
 
         previous = signal.signal(signal.SIGINT, on_interrupt)

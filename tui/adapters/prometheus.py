@@ -316,7 +316,10 @@ def evaluate(value: float, *, metric: Metric | None = None, threshold: float | N
         notes.append(f"baseline {_fmt(baseline.mean)}")
         if baseline.mean != 0:
             notes.append(f"{_times(value / baseline.mean)} baseline")
-        if tolerance is not None:
+        if tolerance is not None and baseline.mean == 0:
+            # A zero baseline times any tolerance is zero: every non-zero value would fail.
+            notes.append("a zero baseline cannot be scaled; judged by the threshold")
+        elif tolerance is not None:
             limit = tolerance * baseline.mean
             beyond = value > limit if above else value < limit
             if beyond:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from datetime import UTC, datetime
 
 from tui.app.commands_runbooks import UsageError, load_for_command
 from tui.app.config import ConfigError, load_settings
 from tui.app.paths import resolve_paths
+from tui.domain.durations import parse_duration
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -34,6 +36,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     run.add_argument("--headless", action="store_true", help="run unattended, print results")
     run.add_argument("--yes", action="store_true", help="confirm high-risk steps in advance")
     run.add_argument("--reason", default="", help="why the rollback was decided (journaled)")
+    run.add_argument("--detected-at", metavar="TIME",
+                     help="when the issue was detected (ISO-8601, UTC if no offset), for the "
+                          "decision record's time lost")
+    run.add_argument("--baseline-before", metavar="DURATION", default="15m",
+                     help="the metric baseline is the hour ending this long ago, i.e. before "
+                          "the release (default 15m)")
     run.add_argument("--json", action="store_true", help="JSON lines instead of text")
     run.add_argument("--check", action="append", default=[], metavar="ITEM_ID",
                      help="tick a manual checklist item as done (repeatable)")
@@ -71,6 +79,21 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"rollback: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    detected_at = None
+    if args.detected_at:
+        try:
+            detected_at = datetime.fromisoformat(args.detected_at)
+        except ValueError:
+            print(f"rollback: --detected-at {args.detected_at!r}: expected an ISO-8601 time "
+                  "such as 2026-11-30T14:15:00Z", file=sys.stderr)
+            return EXIT_USAGE
+        if detected_at.tzinfo is None:
+            detected_at = detected_at.replace(tzinfo=UTC)
+    try:
+        baseline_before = parse_duration(args.baseline_before)
+    except ValueError as exc:
+        print(f"rollback: --baseline-before: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     from tui.actions.headless import RunOptions, run_headless
 
     options = RunOptions(
@@ -78,5 +101,6 @@ def run(args: argparse.Namespace) -> int:
         incidents_dir=paths.incidents_dir, kubeconfig=args.kubeconfig, context=args.context,
         namespace=args.namespace, prometheus_url=args.prometheus, dry_run=args.dry_run,
         yes=args.yes, reason=args.reason, json=args.json, checks=args.check,
-        time_scale=args.time_scale, environ=dict(os.environ), actor=settings.actor)
+        time_scale=args.time_scale, environ=dict(os.environ), actor=settings.actor,
+        detected_at=detected_at, baseline_end_ago=baseline_before)
     return run_headless(options)
