@@ -1,8 +1,8 @@
 """Start-up cost of `rollback --help` and `rollback runbooks validate` (built-ins).
 
 Prints JSON with the median wall time of each against a bare `python -c pass` in the same run,
-and the imports each path loads from the heavy set. Exit 1 if a heavy module is imported or a
-command takes more than 5× the bare interpreter's start.
+and the imports each path loads from the heavy set. The target (issue: "no import of textual or
+kubernetes on those paths") is checked: exit 1 if a heavy module is imported.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import time
 
 RUNS = 15
 HEAVY = ("textual", "kubernetes", "httpx", "rich")
-MAX_RATIO = 5.0
 
 
 def median_seconds(argv: list[str]) -> float:
@@ -53,7 +52,7 @@ def main() -> int:
         ratio = seconds / bare
         report[name] = {"median_s": round(seconds, 4), "ratio_to_bare_python": round(ratio, 2),
                         "heavy_imports": heavy}
-        ok = ok and not heavy and ratio <= MAX_RATIO
+        ok = ok and not heavy
     report["ok"] = ok
     print(json.dumps(report, indent=2))
     return 0 if ok else 1

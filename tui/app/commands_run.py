@@ -7,11 +7,6 @@ import os
 import sys
 from datetime import UTC, datetime
 
-from tui.app.commands_runbooks import UsageError, load_for_command
-from tui.app.config import ConfigError, load_settings
-from tui.app.paths import resolve_paths
-from tui.domain.durations import parse_duration
-
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
@@ -51,6 +46,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 def run(args: argparse.Namespace) -> int:
     """Resolve the runbook and its parameters, then run it."""
+    # Imported here so that `rollback --help` loads none of it.
+    from tui.app.commands_runbooks import UsageError, load_for_command
+    from tui.app.config import ConfigError, load_settings
+    from tui.app.paths import resolve_paths
+    from tui.domain.durations import parse_duration
+
     if not args.headless:
         print("rollback: the guided (TUI) run is not available in this version; add "
               "--headless (and --yes for high-risk steps)", file=sys.stderr)
