@@ -526,3 +526,47 @@ def test_incident_folders_in_the_same_second_get_distinct_ids(tmp_path: Path) ->
         "20261130-010203-checkout-api", "20261130-010203-checkout-api-2",
         "20261130-010203-checkout-api-3"]
     assert all(folder.is_dir() for _, folder in made)
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_appends_racing_close_are_all_written_or_refused(folder: Path, attempt: int) -> None:
+    """An append that passed the open check while close() ran used to enqueue after the writer
+    thread was joined: its Ack never resolved and wait() without a timeout hung forever."""
+
+    def slow_clock() -> float:
+        time.sleep(0.002)  # widens the gap between an append's open check and its enqueue
+        return time.time()
+
+    writer = JournalWriter(folder, actor="a@h", clock=slow_clock).open()
+    acks: list = []
+    refused = threading.Event()
+    go = threading.Barrier(9)
+
+    def hammer() -> None:
+        go.wait()
+        while True:
+            try:
+                ack = writer.append(NOTE_ADDED, {"text": "x"})
+            except JournalWriteError as exc:
+                assert "not open" in str(exc)
+                refused.set()
+                return
+            acks.append(ack)
+
+    threads = [threading.Thread(target=hammer, daemon=True) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    go.wait()
+    time.sleep(0.05)
+    writer.close()  # no error: everything accepted is written
+    for thread in threads:
+        thread.join(timeout=10)
+        assert not thread.is_alive()
+    assert refused.is_set() and acks
+    written = {}
+    for ack in acks:
+        event = ack.wait(timeout=5)  # the hang guard: an orphaned Ack times out here
+        written[event.seq] = event
+    events = read_journal(folder).events
+    assert len(written) == len(acks) == len(events)  # every accepted append was written
+    assert sorted(written) == [e.seq for e in events]

@@ -9,8 +9,11 @@ holds what the output should be.
 
 from __future__ import annotations
 
+import os
 import re
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,7 +21,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import REPO
+from conftest import REPO, REQUIRE_REAL
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -102,10 +105,47 @@ def parser(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> s
     return request.param
 
 
-def test_libyaml_parser_is_used_where_available() -> None:
+@pytest.fixture
+def require_libyaml() -> None:
+    """Skip without libyaml, but fail when CI requires the real thing (ROLLBACK_REQUIRE_REAL=1)."""
     if not yaml.__with_libyaml__:
-        pytest.skip("PyYAML was built without libyaml")
+        message = "PyYAML was built without libyaml"
+        if REQUIRE_REAL:
+            pytest.fail(f"{message}, and ROLLBACK_REQUIRE_REAL=1 requires it")
+        pytest.skip(message)
+
+
+@pytest.mark.usefixtures("require_libyaml")
+def test_libyaml_parser_is_used_where_available() -> None:
     assert yamlload._NodeLoader is yamlload._CNodeLoader
+
+
+NO_LIBYAML_PLUGIN = """
+import yaml
+yaml.__with_libyaml__ = False  # as a PyYAML built without libyaml reports
+"""
+
+
+@pytest.mark.parametrize("require_real", ["1", ""])
+def test_libyaml_tests_skip_or_fail_without_libyaml(tmp_path: Path, require_real: str) -> None:
+    (tmp_path / "no_libyaml_plugin.py").write_text(NO_LIBYAML_PLUGIN)
+    env = {**os.environ, "ROLLBACK_REQUIRE_REAL": require_real,
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(tmp_path),
+                                                       os.environ.get("PYTHONPATH")]))}
+    tests = [f"{__file__}::{name}" for name in (
+        "test_libyaml_parser_is_used_where_available",
+        "test_both_parsers_give_the_same_problems_where_both_parse")]
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                             "-p", "no_libyaml_plugin", *tests], env=env, cwd=REPO,
+                            capture_output=True, text=True, timeout=120, check=False)
+    summary = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else result.stderr
+    if require_real:
+        assert result.returncode == 1, result.stdout + result.stderr
+        assert "2 errors" in summary, summary  # the fixture fails each at setup
+        assert "ROLLBACK_REQUIRE_REAL=1 requires it" in result.stdout
+    else:
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "2 skipped" in summary, summary
 
 
 @pytest.mark.parametrize("path", _corpus_params())
@@ -348,7 +388,7 @@ def _with_python_parser(data: bytes) -> ValidationResult:
         yamlload._NodeLoader = original
 
 
-@pytest.mark.skipif(not yaml.__with_libyaml__, reason="PyYAML was built without libyaml")
+@pytest.mark.usefixtures("require_libyaml")
 @PROPERTY
 @given(st.one_of(YAMLISH.map(lambda s: s.encode("utf-8")), mutated_revert()))
 def test_both_parsers_give_the_same_problems_where_both_parse(data: bytes) -> None:

@@ -342,6 +342,9 @@ class JournalWriter:
         self._idle = False
         self._stopping = False
         self._accepting = False
+        # Makes append's accept-check + enqueue and close's flag flip atomic: once close has
+        # flipped the flags no append can enqueue, so the writer drains everything accepted.
+        self._accept_lock = threading.Lock()
         self._error: JournalWriteError | None = None
         self._error_reported = False
         self._thread: threading.Thread | None = None
@@ -424,10 +427,11 @@ class JournalWriter:
 
         `data` is redacted and serialised later, on the writer thread: do not change it after.
         """
-        if not self._accepting:
-            self._raise_unusable()
         ack = Ack(self, event_type, data, self._clock(), actor or self.actor)
-        self._queue.append(ack)
+        with self._accept_lock:
+            if not self._accepting:
+                self._raise_unusable()
+            self._queue.append(ack)
         if self._idle:
             self._wake.set()
         return ack
@@ -452,8 +456,9 @@ class JournalWriter:
         """Write and fsync everything queued, stop the thread and release the lock."""
         if self._thread is None:
             return
-        self._accepting = False
-        self._stopping = True
+        with self._accept_lock:
+            self._accepting = False
+            self._stopping = True
         self._wake.set()
         self._thread.join()
         self._thread = None
@@ -480,6 +485,8 @@ class JournalWriter:
         while True:
             if not queue:
                 if self._stopping:
+                    if queue:  # accepted just before close flipped the flag: write it too
+                        continue
                     return
                 # Announce idleness, then look again: an append racing with this sees _idle
                 # set and wakes us, or it landed before the second look.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import bisect
 import json
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from typing import Any
 from tui.drill import discovery
 from tui.drill.defaults import apply_defaults
 from tui.drill.faults import Faults
-from tui.drill.httpserver import Request, Response, json_response
+from tui.drill.httpserver import BadRequest, Request, Response, json_response
 from tui.drill.patch import (
     PatchError,
     apply_json_patch,
@@ -104,6 +105,8 @@ class KubeAPI:
         self.store, self.faults, self.wake = store, faults, wake
         self.logs, self.terminate_pod = logs, terminate_pod
         self.address = "127.0.0.1:0"
+        # Set when the cluster stops: open watch streams end (see DrillCluster.stop).
+        self.shutdown = threading.Event()
 
     # ---- entry -----------------------------------------------------------------------------
     def route(self, request: Request) -> Response | None:
@@ -125,6 +128,8 @@ class KubeAPI:
             return self._route(request, segments)
         except ApiError as exc:
             return status_response(exc.code, exc.reason, exc.message, exc.details)
+        except BadRequest as exc:
+            return status_response(400, "BadRequest", str(exc))
         except StoreError as exc:
             details = {"name": exc.name, "kind": exc.kind} if exc.name else None
             return status_response(exc.code, exc.reason, exc.message, details)
@@ -289,7 +294,7 @@ class KubeAPI:
             except (ValueError, KeyError, TypeError, IndexError) as exc:
                 raise ApiError(400, "BadRequest", "invalid continue token") from exc
             start = bisect.bisect_right(entries, after, key=_entry_key)
-        limit = int(request.query.get("limit") or 0)
+        limit = request.query_int("limit", 0)
         page = entries[start:start + limit] if limit > 0 else entries[start:]
         following = start + len(page)
         cont = ""

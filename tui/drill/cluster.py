@@ -17,7 +17,7 @@ from tui.drill.controller import REVISION, Controllers
 from tui.drill.defaults import apply_defaults
 from tui.drill.faults import Faults
 from tui.drill.flagapi import FlagAPI
-from tui.drill.httpserver import DrillHTTPServer, Request, Response, json_response
+from tui.drill.httpserver import DrillHTTPServer, QuietLog, Request, Response, json_response
 from tui.drill.podsim import Behavior
 from tui.drill.promapi import PrometheusAPI
 from tui.drill.scenario import Scenario
@@ -70,9 +70,11 @@ class DrillCluster:
         self.api = KubeAPI(self.store, self.faults, self._wake.set, self._logs,
                            self._terminate)
         self.prom = PrometheusAPI(self.traffic, self.faults, self.clock.now, speed)
+        # One line per distinct error per minute: a persistent error cannot fill the disk.
+        self.errors = QuietLog(folder / "drill-errors.log")
         self.server = DrillHTTPServer(port, [
             ("/drill", self._admin), ("/apps", self._apps), ("/prometheus", self._prometheus),
-            ("/", self.api.route)])
+            ("/", self.api.route)], self.errors)
         self.api.address = f"127.0.0.1:{self.server.server_address[1]}"
         self._ticker: threading.Thread | None = None
         self._schedule = sorted(
@@ -212,7 +214,7 @@ class DrillCluster:
                 self.traffic.tick(self.clock.now())
                 self._scheduled()
             except Exception as exc:  # noqa: BLE001 - the simulation must keep running
-                (self.folder / "drill-errors.log").open("a").write(f"{exc!r}\n")
+                self.errors.exception("simulation tick", exc)
             self._wake.wait(TICK)
             self._wake.clear()
 
@@ -237,6 +239,9 @@ class DrillCluster:
         """Stop the simulation and the server."""
         self._stop.set()
         self._wake.set()
+        self.api.shutdown.set()  # open watch streams end at their next look (at most POLL)
+        with self.store.lock:
+            self.store.changed.notify_all()  # … which is now
         self.server.stop()
         if self._ticker:
             self._ticker.join(timeout=5)

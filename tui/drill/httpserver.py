@@ -5,12 +5,18 @@ from __future__ import annotations
 import json
 import select
 import socket
+import sys
 import threading
+import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+STOP_GRACE = 0.5  # seconds stop() lets busy handlers finish before cutting their connections
 
 
 @dataclass
@@ -29,6 +35,57 @@ def json_response(status: int, obj: Any, headers: dict[str, str] | None = None) 
     return Response(status, body, "application/json", headers or {})
 
 
+def status_response(code: int, reason: str, message: str) -> Response:
+    """A Kubernetes `Status` failure (what every route error is answered with)."""
+    return json_response(code, {"kind": "Status", "apiVersion": "v1", "metadata": {},
+                                "status": "Failure", "message": message, "reason": reason,
+                                "code": code})
+
+
+class BadRequest(ValueError):
+    """A malformed request, answered 400 BadRequest with this message."""
+
+
+class QuietLog:
+    """Append-only error log that never prints and never raises.
+
+    At most one line per distinct error per `every` seconds, so a persistent error cannot fill
+    the disk; with no path it only counts.
+    """
+
+    def __init__(self, path: Path | None, every: float = 60.0) -> None:
+        self.path, self.every = path, every
+        self.count = 0
+        self._last: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def write(self, key: str, line: str) -> None:
+        """Record `line` unless the same `key` was recorded less than `every` seconds ago."""
+        now = time.monotonic()
+        with self._lock:
+            self.count += 1
+            last = self._last.get(key)
+            if last is not None and now - last < self.every:
+                return
+            if len(self._last) > 1000:  # many distinct errors: forget the old ones
+                self._last = {k: t for k, t in self._last.items() if now - t < self.every}
+            self._last[key] = now
+            if self.path is None:
+                return
+            try:
+                with self.path.open("a", encoding="utf-8") as log:
+                    log.write(line.rstrip("\n") + "\n")
+            except OSError:
+                pass  # the log is best effort: a full disk must not break the drill
+
+    def exception(self, where: str, exc: BaseException) -> None:
+        """Record an exception as one line naming its type, message and innermost frame."""
+        frames = traceback.extract_tb(exc.__traceback__)
+        at = f" (at {frames[-1].filename}:{frames[-1].lineno})" if frames else ""
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S")
+        self.write(f"{where}|{exc!r}{at}", f"{stamp} {where}: {exc!r}{at}")
+
+
 class Request:
     """One request: what was asked, and a way to stream the answer."""
 
@@ -41,10 +98,27 @@ class Request:
         self.body = body
         self._handler = handler
         self.streaming = False
+        self.stream_type = ""
+
+    def query_int(self, name: str, default: int, *, minimum: int = 0) -> int:
+        """An integer query parameter (absent or empty: `default`); BadRequest naming it."""
+        raw = self.query.get(name, "")
+        if raw == "":
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            raise BadRequest(f"invalid value for query parameter {name}: {raw!r} is not an "
+                             "integer") from None
+        if value < minimum:
+            raise BadRequest(f"invalid value for query parameter {name}: {value} must be "
+                             f"greater than or equal to {minimum}")
+        return value
 
     def start_stream(self, content_type: str, status: int = 200) -> None:
         """Send headers for a chunked answer."""
         h = self._handler
+        self.stream_type = content_type
         h.send_response(status)
         h.send_header("Content-Type", content_type)
         h.send_header("Transfer-Encoding", "chunked")
@@ -88,28 +162,55 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         return  # the drill is quiet; the TUI and tests read its state, not its access log
 
-    def _dispatch(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        request = Request(self, body)
-        response: Response | None = None
+    def _read_body(self) -> bytes:
+        raw = self.headers.get("Content-Length") or "0"
         try:
-            for prefix, route in self.server.routes:  # type: ignore[attr-defined]
-                if request.path == prefix or request.path.startswith(prefix.rstrip("/") + "/") \
-                        or prefix == "/":
-                    response = route(request)
-                    if response is not None or request.streaming:
-                        break
-            if response is None and not request.streaming:
-                response = json_response(404, {"kind": "Status", "apiVersion": "v1",
-                                               "status": "Failure", "reason": "NotFound",
-                                               "message": f"the server could not find the "
-                                                          f"requested resource ({request.path})",
-                                               "code": 404, "metadata": {}})
+            length = int(raw)
+        except ValueError:
+            length = -1
+        if length < 0:
+            self.close_connection = True  # the body's end is unknown: the connection is lost
+            raise BadRequest(f"invalid Content-Length header: {raw!r}")
+        return self.rfile.read(length) if length else b""
+
+    def _route(self, request: Request) -> Response | None:
+        for prefix, route in self.server.routes:  # type: ignore[attr-defined]
+            if request.path == prefix or request.path.startswith(prefix.rstrip("/") + "/") \
+                    or prefix == "/":
+                response = route(request)
+                if response is not None or request.streaming:
+                    return response
+        if request.streaming:
+            return None
+        return status_response(404, "NotFound", f"the server could not find the requested "
+                                                f"resource ({request.path})")
+
+    def _dispatch(self) -> None:
+        server: DrillHTTPServer = self.server  # type: ignore[assignment]
+        request: Request | None = None
+        try:
+            request = Request(self, self._read_body())
+            response = self._route(request)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
             return
-        if request.streaming:
+        except Exception as exc:  # noqa: BLE001 - every failure is answered, none escapes
+            where = f"{self.command} {self.path}"
+            if isinstance(exc, ValueError):
+                # ValueError (BadRequest among them): something in the request did not parse.
+                response = status_response(400, "BadRequest", f"{where}: {exc}")
+            else:
+                server.error_log.exception(where, exc)
+                response = status_response(500, "InternalError", f"Internal error occurred: "
+                                           f"{where}: {type(exc).__name__}: {exc}")
+            if request is not None and request.streaming \
+                    and request.stream_type.startswith("application/json"):
+                # The headers went out already: end the stream with the error, as a watch does.
+                try:
+                    request.write_chunk(b'{"type":"ERROR","object":' + response.body + b"}\n")
+                except OSError:
+                    pass
+        if request is not None and request.streaming:
             request.end_stream()
             self.close_connection = True
             return
@@ -119,6 +220,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(response.body)))
         for key, value in response.headers.items():
             self.send_header(key, value)
+        if self.close_connection:
+            self.send_header("Connection", "close")
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(response.body)
@@ -127,16 +230,23 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class DrillHTTPServer(ThreadingHTTPServer):
-    """A threading server whose routes are (path prefix, callable) pairs, first match wins."""
+    """A threading server whose routes are (path prefix, callable) pairs, first match wins.
+
+    It never prints: errors outside a route go to `error_log` (a QuietLog), one line each.
+    """
 
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 128
 
-    def __init__(self, port: int, routes: list[tuple[str, Route]]) -> None:
+    def __init__(self, port: int, routes: list[tuple[str, Route]],
+                 error_log: QuietLog | None = None) -> None:
         super().__init__(("127.0.0.1", port), _Handler)
         self.routes = routes
+        self.error_log = error_log or QuietLog(None)
         self.thread: threading.Thread | None = None
+        self._active: dict[socket.socket, threading.Thread] = {}
+        self._active_lock = threading.Lock()
 
     @property
     def url(self) -> str:
@@ -149,7 +259,52 @@ class DrillHTTPServer(ThreadingHTTPServer):
                                        name="drill-http", daemon=True)
         self.thread.start()
 
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """Serve one connection in its own thread, remembered until it ends (see `stop`)."""
+        thread = threading.Thread(target=self.process_request_thread,
+                                  args=(request, client_address), daemon=True)
+        with self._active_lock:
+            self._active[request] = thread
+        thread.start()
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            with self._active_lock:
+                self._active.pop(request, None)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Log quietly (socketserver's default prints a traceback to the trainee's terminal)."""
+        exc = sys.exc_info()[1]
+        if exc is None or isinstance(exc, (BrokenPipeError, ConnectionResetError)):
+            return
+        self.error_log.exception(f"connection from {client_address[0]}", exc)
+
     def stop(self) -> None:
-        """Stop serving and close the socket."""
+        """Stop serving, end every connection and wait (bounded) for their threads."""
         self.shutdown()
         self.server_close()
+        # Half-close first: idle keep-alive connections end at once, a busy one still sends its
+        # answer, and a watch sees its client gone and ends its stream cleanly.
+        self._cut(socket.SHUT_RD)
+        if not self._join(STOP_GRACE):
+            self._cut(socket.SHUT_RDWR)  # a handler stuck writing to a client that never reads
+            self._join(1.0)
+
+    def _cut(self, how: int) -> None:
+        with self._active_lock:
+            connections = list(self._active)
+        for connection in connections:
+            try:
+                connection.shutdown(how)
+            except OSError:
+                pass
+
+    def _join(self, seconds: float) -> bool:
+        deadline = time.monotonic() + seconds
+        with self._active_lock:  # (a route that stops the server cannot wait for itself)
+            threads = [t for t in self._active.values() if t is not threading.current_thread()]
+        for thread in threads:
+            thread.join(max(deadline - time.monotonic(), 0))
+        return not any(thread.is_alive() for thread in threads)

@@ -31,7 +31,8 @@ def serve_watch(api: KubeAPI, request: Request, target: Target) -> None:
     table = "as=Table" in request.headers.get("accept", "")
     include = request.query.get("includeObject", "Metadata")
     bookmarks = request.query.get("allowWatchBookmarks") in ("true", "1", "True")
-    timeout = float(request.query.get("timeoutSeconds") or MAX_WATCH_SECONDS)
+    # As the API server: an integer, and 0 (or none) means the server's own limit.
+    timeout = request.query_int("timeoutSeconds", 0) or MAX_WATCH_SECONDS
     started = time.monotonic()
     deadline = started + min(timeout, MAX_WATCH_SECONDS)
 
@@ -94,7 +95,7 @@ def serve_watch(api: KubeAPI, request: Request, target: Target) -> None:
                 request.write_chunk(b"".join(chunk))
                 idle_since = time.monotonic()
             now = time.monotonic()
-            if now >= ends_at():
+            if now >= ends_at() or api.shutdown.is_set():
                 return
             if bookmarks and now - idle_since >= BOOKMARK_EVERY:
                 mark = {"kind": res.kind, "apiVersion": res.api_version,
@@ -104,7 +105,7 @@ def serve_watch(api: KubeAPI, request: Request, target: Target) -> None:
             if request.client_gone():
                 return
             with store.lock:
-                if store.resource_version <= last:
+                if store.resource_version <= last and not api.shutdown.is_set():
                     store.changed.wait(timeout=min(POLL, max(ends_at() - now, 0.01)))
                 got = store.events_after(last)
                 if got is None:
