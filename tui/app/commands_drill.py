@@ -85,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
             print(info.to_json(), flush=True)
         else:
             runbook_id = scenario.data.get("runbook", "revert-deployment")
-            print(_instructions(info, runbook_id), flush=True)
+            print(_instructions(info, runbook_id, args.speed), flush=True)
         while not stop.wait(0.5):
             pass
     finally:
@@ -93,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _instructions(info: DrillInfo, runbook_id: str) -> str:
+def _instructions(info: DrillInfo, runbook_id: str, speed: float) -> str:
     """What a trainee types next, with this drill's values filled in."""
     from tui.app.catalog import RunbookNotFound, resolve, validate_file
 
@@ -115,5 +115,8 @@ def _instructions(info: DrillInfo, runbook_id: str) -> str:
         f"  curl -s {info.prometheus}/api/v1/query "
         "--data-urlencode 'query=service:http_requests_errors:ratio_rate5m'\n\n"
         "The runbook for it, with this drill's values:\n"
-        f"  rollback runbooks show {runbook_id} {p_args}\n\n"
+        f"  rollback runbooks show {runbook_id} {p_args}\n"
+        "or run it unattended against the drill:\n"
+        f"  rollback run {runbook_id} {p_args} --kubeconfig {info.kubeconfig} "
+        f"--time-scale {speed:g} --headless --yes\n\n"
         "Ctrl-C ends the drill.\n")
