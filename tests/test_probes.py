@@ -104,9 +104,9 @@ async def test_health_503_carries_the_bodys_reason(drill) -> None:
     _, info = drill("bad-flag")
     result = await http_check(info.apps["checkout"] + "/health")
     assert not result.ok and result.status == 503
-    assert result.detail == ("expected HTTP 200, got 503 (degraded: error ratio 15.0% over the "
-                             "last 30s)")
-    assert '"reason":"error ratio 15.0% over the last 30s"' in result.body_excerpt
+    assert result.detail == ("expected HTTP 200, got 503 (degraded: error ratio 15.0% on the 3 "
+                             "pod(s) serving now)")
+    assert '"reason":"error ratio 15.0% on the 3 pod(s) serving now"' in result.body_excerpt
 
 
 async def test_confirm_version(drill) -> None:

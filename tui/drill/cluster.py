@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import threading
 import time
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ from tui.drill.podsim import Behavior
 from tui.drill.promapi import PrometheusAPI
 from tui.drill.scenario import Scenario
 from tui.drill.store import Store
-from tui.drill.traffic import NO_ENDPOINTS, Traffic
+from tui.drill.traffic import Traffic
 
 TICK = 0.1
 HISTORY = 3600.0  # synthesized traffic history before the release
@@ -365,26 +364,16 @@ class DrillCluster:
             endpoints = self.traffic.endpoints(service)
         if not endpoints:
             return json_response(503, {"status": "unavailable", "reason": "no ready endpoints"})
-        ratio = self._served_error_ratio(service)
+        # Health reflects the pods serving now (as an app's own health check would), not a
+        # trailing window that still holds the errors of pods already replaced.
+        ratio = sum(b.error_ratio for _, b in endpoints) / len(endpoints)
         version = self.traffic.served_version(service)
-        if not math.isnan(ratio) and ratio > 0.05:
+        if ratio > 0.05:
             return json_response(503, {"status": "degraded", "version": version,
-                                       "reason": f"error ratio {ratio:.1%} over the last 30s"})
+                                       "reason": f"error ratio {ratio:.1%} on the "
+                                                 f"{len(endpoints)} pod(s) serving now"})
         return json_response(200, {"status": "ok", "version": version,
                                    "ready_endpoints": len(endpoints)})
-
-    def _served_error_ratio(self, service: str) -> float:
-        """Errors among the requests pods answered in the last 30s (scenario time): the 503s of
-        moments without endpoints (maintenance mode, every pod crashed) never reached the app."""
-        pair = self.traffic.window(service, self.clock.now(), max(30.0 / self.clock.speed, 2.0))
-        if pair is None:
-            return 0.0
-        first, last = (sample.values[service]["requests"] for sample in pair)
-        served = {key: value - first.get(key, 0.0) for key, value in last.items()
-                  if key[1] != NO_ENDPOINTS}
-        total = sum(served.values())
-        errors = sum(value for (code, _), value in served.items() if code.startswith("5"))
-        return errors / total if total > 0 else 0.0
 
 
 def kubeconfig_text(url: str, namespace: str) -> str:
