@@ -6,7 +6,10 @@ import os
 import shutil
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -38,6 +41,19 @@ def run_cli():
                               check=False)
 
     return run
+
+
+def wait_for(what: str, check: Callable[[], Any], timeout: float = 15.0, every: float = 0.1
+             ) -> Any:
+    """Poll check() until it returns something truthy; fail naming `what` after timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(every)
 
 
 REQUIRE_REAL = os.environ.get("ROLLBACK_REQUIRE_REAL") == "1"

@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 import pytest
+from conftest import wait_for as shared_wait_for
 from kubernetes import client, config, watch
 from kubernetes.client.rest import ApiException
 
@@ -61,17 +62,10 @@ def kube(drill) -> Iterator[Kube]:
     api.close()
 
 
-def wait_for(what: str, check: Callable[[], Any], timeout: float = 15.0, every: float = 0.1
-             ) -> Any:
-    """Poll check() until it returns something truthy; fail with `what` after timeout."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(every)
+def wait_for(what: str, check: Callable[[], Any], timeout: float = 15.0,
+             every: float = 0.1) -> Any:
+    """Poll check() until it returns something truthy (the shared helper, this file's timeout)."""
+    return shared_wait_for(what, check, timeout, every)
 
 
 # ---- strict deserialisation ----------------------------------------------------------------

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-from conftest import require_tool
+from conftest import require_tool, wait_for
 
 from tui.drill.cluster import DrillCluster
 from tui.drill.controller import REVISION, REVISION_HISTORY
@@ -78,14 +78,7 @@ def seconds(age: str) -> int:
 
 def until(probe: Callable[[], T | None], timeout: float = 15.0, every: float = 0.2) -> T:
     """Poll probe until it returns something truthy; fail after timeout."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout}s waiting for {probe.__doc__ or probe}")
-        time.sleep(every)
+    return wait_for(probe.__doc__ or str(probe), probe, timeout, every)
 
 
 # ---- reading the drill's store ----------------------------------------------------------------

@@ -15,6 +15,7 @@ from typing import Any, Self
 
 import pytest
 import yaml
+from conftest import wait_for as shared_wait_for
 from kubernetes import client
 
 from tui.adapters.kube import Kube, KubeError, label_selector
@@ -29,17 +30,10 @@ IMAGE = "registry.drill.local/checkout:"
 
 # ---- helpers ---------------------------------------------------------------------------------
 
-def wait_for(what: str, check: Callable[[], Any], timeout: float = 20.0, every: float = 0.1
-             ) -> Any:
-    """Poll check() until it returns something truthy; fail naming `what` after timeout."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(every)
+def wait_for(what: str, check: Callable[[], Any], timeout: float = 20.0,
+             every: float = 0.1) -> Any:
+    """Poll check() until it returns something truthy (the shared helper, this file's timeout)."""
+    return shared_wait_for(what, check, timeout, every)
 
 
 @pytest.fixture
