@@ -12,13 +12,15 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from tui.domain.durations import parse_duration
 from tui.domain.incident import Redactor
 from tui.domain.runbook import Runbook
+from tui.domain.status import StepStatus
 
 if TYPE_CHECKING:
     from tui.adapters.kube import Kube
     from tui.adapters.prometheus import Baseline
 
 T = TypeVar("T")
-OK, FAILED, SKIPPED, INTERRUPTED = "ok", "failed", "skipped", "interrupted"
+OK, FAILED, SKIPPED, INTERRUPTED = (StepStatus.OK, StepStatus.FAILED, StepStatus.SKIPPED,
+                                    StepStatus.INTERRUPTED)
 
 
 class ActionError(Exception):

@@ -14,6 +14,7 @@ from typing import Any
 
 from tui.domain.gc_pause import gc_paused
 from tui.domain.redaction import MASK, Redactor, redact
+from tui.domain.status import CheckStatus, StepStatus
 
 __all__ = ["MASK", "Redactor", "redact"]  # redaction lives in its own module; kept importable here
 
@@ -35,8 +36,8 @@ BASELINE_CAPTURED = "baseline.captured"
 RBAC_CHECKED = "rbac.checked"
 WARNING_RAISED = "warning.raised"
 RUN_INTERRUPTED = "run.interrupted"
-STEP_FINISHED_STATUSES = ("ok", "failed", "skipped", "interrupted")
-CHECK_STATUSES = ("pass", "fail", "open")
+STEP_FINISHED_STATUSES = tuple(s for s in StepStatus if s.finished)
+CHECK_STATUSES = tuple(CheckStatus)
 
 
 @dataclass(frozen=True)
