@@ -13,6 +13,7 @@ from tui.domain.durations import parse_duration
 from tui.domain.incident import Redactor
 from tui.domain.runbook import Runbook
 from tui.domain.status import StepStatus
+from tui.domain.target import RolloutTarget
 
 if TYPE_CHECKING:
     from tui.adapters.kube import Kube
@@ -60,6 +61,7 @@ class ActionContext:
     cancel: threading.Event = field(default_factory=threading.Event)
     time_scale: float = 1.0
     state: dict[str, Any] = field(default_factory=dict)
+    targets: dict[str, RolloutTarget] = field(default_factory=dict)
     _kube: Kube | None = None
 
     @property
@@ -84,6 +86,11 @@ class ActionContext:
     def metric(self, name: str) -> Any:
         """The runbook metric of that name, or None."""
         return next((m for m in self.runbook.metrics if m.name == name), None)
+
+
+def generation_key(namespace: str, deployment: str) -> str:
+    """Where an undo leaves the generation its rollout status must observe (in ctx.state)."""
+    return f"generation:{namespace}/{deployment}"
 
 
 class Executor(Protocol):

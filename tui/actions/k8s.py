@@ -5,9 +5,24 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from tui.actions.base import FAILED, OK, SKIPPED, ActionContext, ActionError, Outcome, as_int
-from tui.adapters.kube_types import KubeError
+from tui.actions.base import (
+    FAILED,
+    OK,
+    SKIPPED,
+    ActionContext,
+    ActionError,
+    Outcome,
+    as_int,
+    generation_key,
+)
+from tui.adapters.kube_types import KubeError, Revision
 from tui.domain.actions import Permission
+from tui.domain.target import (
+    TEMPLATE_HASH,
+    RevisionFacts,
+    RolloutTarget,
+    template_version,
+)
 
 
 def _where(args: Mapping[str, Any], ctx: ActionContext) -> str:
@@ -59,22 +74,73 @@ class RolloutHistory:
                                      "diff": diff.lines()}, lines)
 
 
+def revision_facts(revision: Revision) -> RevisionFacts:
+    """What the target choice needs from one entry of the rollout history."""
+    labels = (revision.template.get("metadata") or {}).get("labels") or {}
+    return RevisionFacts(revision.number, revision.replicaset, tuple(revision.images),
+                         template_version(revision.template), str(labels.get(TEMPLATE_HASH, "")),
+                         revision.current, revision.change_cause)
+
+
+def frozen_revision(target: RolloutTarget, ctx: ActionContext) -> RevisionFacts:
+    """Today's entry of the rollout history that is the frozen target (numbers move on undo)."""
+    history = [revision_facts(r) for r in
+               ctx.kube.rollout_history(target.deployment, namespace=target.namespace)]
+    found = next((r for r in history if target.matches(r)), None)
+    if found is None:
+        known = ", ".join(r.label for r in history) or "none"
+        raise ActionError(f"the rollback target {target.label} (ReplicaSet {target.replicaset}) "
+                          f"is no longer in the history of deployment {target.deployment} "
+                          f"(revisions: {known}) — pick a new target in the decision")
+    return found
+
+
 class RolloutUndo:
-    """k8s.rollout_undo, with kubectl's semantics plus paused and stuck rollouts."""
+    """k8s.rollout_undo to the frozen target, with kubectl's semantics plus paused and stuck
+    rollouts; without a frozen target, to `to_revision` as kubectl would."""
 
     name = "k8s.rollout_undo"
 
     def describe(self, args: Mapping[str, Any], ctx: ActionContext) -> str:
+        frozen = ctx.targets.get(f"{ctx.namespace(args)}/{args['deployment']}")
         target = as_int(args.get("to_revision") or 0, "to_revision")
-        which = f"revision {target}" if target else "the previous revision"
+        if frozen is not None:
+            which = f"the frozen target {frozen.label}, ReplicaSet {frozen.replicaset}"
+        else:
+            which = f"revision {target}" if target else "the previous revision"
         return (f"PATCH deployments.apps/{args['deployment']} {_where(args, ctx)} "
                 f"(application/json-patch+json): replace /spec/template and "
                 f"/metadata/annotations with those of {which}")
 
+    def evidence(self, args: Mapping[str, Any], ctx: ActionContext) -> str | None:
+        """Proof the undo already happened: the live template is the frozen target's."""
+        frozen = ctx.targets.get(f"{ctx.namespace(args)}/{args['deployment']}")
+        if frozen is None:
+            return None
+        found = frozen_revision(frozen, ctx)
+        if not found.current:
+            return None
+        return (f"the live template of deployment {frozen.deployment} is the target's: "
+                f"revision {found.number} ({found.version}), ReplicaSet {found.replicaset}")
+
     def run(self, args: Mapping[str, Any], ctx: ActionContext) -> Outcome:
         ns, name = ctx.namespace(args), args["deployment"]
         target = as_int(args.get("to_revision") or 0, "to_revision")
+        frozen = ctx.targets.get(f"{ns}/{name}")
         lines = []
+        if frozen is not None:
+            found = frozen_revision(frozen, ctx)
+            target = found.number
+            if found.current:
+                generation = int((ctx.kube.get_deployment(name, namespace=ns).get("metadata")
+                                  or {}).get("generation") or 0)
+                ctx.state[generation_key(ns, name)] = generation
+                return Outcome(OK, f"already at revision {found.number} ({found.version}); "
+                                   "nothing changed",
+                               {"changed": False, "from_revision": found.number,
+                                "to_revision": found.number, "generation": generation,
+                                "resumed": False, "dry_run": ctx.dry_run,
+                                "namespace": ns, "deployment": name})
         gitops = ctx.kube.gitops_manager(name, namespace=ns)
         if gitops is not None:
             lines.append(f"WARNING: {name} is managed by {gitops.tool} ({gitops.app}); auto-sync "
@@ -93,10 +159,11 @@ class RolloutUndo:
             lines.append(f"resumed paused deployment {name} (confirmed)")
             result = ctx.kube.rollout_undo(name, target, resume_paused=True,
                                            dry_run=ctx.dry_run, namespace=ns)
-        ctx.state[f"generation:{ns}/{name}"] = result.generation
+        ctx.state[generation_key(ns, name)] = result.generation
         detail = {"changed": result.changed, "from_revision": result.from_revision,
                   "to_revision": result.to_revision, "generation": result.generation,
-                  "resumed": result.resumed, "dry_run": result.dry_run}
+                  "resumed": result.resumed, "dry_run": result.dry_run,
+                  "namespace": ns, "deployment": name}
         if gitops is not None:
             detail["gitops"] = {"tool": gitops.tool, "app": gitops.app,
                                 "suspend": gitops.suspend}
@@ -125,7 +192,7 @@ class RolloutStatus:
 
         final = ctx.kube.rollout_status(
             name, timeout=ctx.seconds(args.get("timeout"), "5m"), on_progress=progress,
-            min_generation=ctx.state.get(f"generation:{ns}/{name}"), stop=ctx.cancel,
+            min_generation=ctx.state.get(generation_key(ns, name)), stop=ctx.cancel,
             namespace=ns)
         return Outcome(OK, final.message, {"updated": final.updated, "ready": final.ready,
                                            "available": final.available,
@@ -140,6 +207,15 @@ class Scale:
     def describe(self, args: Mapping[str, Any], ctx: ActionContext) -> str:
         return (f"PATCH deployments.apps/{args['deployment']}/scale {_where(args, ctx)} "
                 f'(application/merge-patch+json): {{"spec":{{"replicas":{args["replicas"]}}}}}')
+
+    def evidence(self, args: Mapping[str, Any], ctx: ActionContext) -> str | None:
+        """Proof the scale already happened: the Deployment wants that many replicas."""
+        replicas = as_int(args["replicas"], "replicas")
+        body = ctx.kube.get_deployment(args["deployment"], namespace=ctx.namespace(args))
+        wanted = (body.get("spec") or {}).get("replicas")
+        if wanted != replicas:
+            return None
+        return f"deployment {args['deployment']} already wants {replicas} replicas"
 
     def run(self, args: Mapping[str, Any], ctx: ActionContext) -> Outcome:
         replicas = as_int(args["replicas"], "replicas")
@@ -160,13 +236,23 @@ class SwitchSelector:
                 f'{{"spec":{{"selector":{dict(args["selector"])}}}}} after checking the newly '
                 "selected pods are ready")
 
+    def evidence(self, args: Mapping[str, Any], ctx: ActionContext) -> str | None:
+        """Proof the switch already happened: the live selector has these values."""
+        body = ctx.kube.get_service(args["service"], namespace=ctx.namespace(args))
+        live = (body.get("spec") or {}).get("selector") or {}
+        if any(live.get(k) != v for k, v in dict(args["selector"]).items()):
+            return None
+        return f"service {args['service']} already selects {_labels(live)}"
+
     def run(self, args: Mapping[str, Any], ctx: ActionContext) -> Outcome:
         old = ctx.kube.switch_service_selector(
             args["service"], dict(args["selector"]),
             require_ready=bool(args.get("require_ready", True)), dry_run=ctx.dry_run,
             namespace=ctx.namespace(args))
-        return Outcome(OK, f"service {args['service']} selector {old} → {dict(args['selector'])}",
-                       {"old_selector": old, "selector": dict(args["selector"])})
+        now = {k: v for k, v in {**old, **dict(args["selector"])}.items() if v is not None}
+        return Outcome(OK, f"service {args['service']} selector {_labels(old)} → {_labels(now)}",
+                       {"old_selector": old, "selector": dict(args["selector"]),
+                        "resulting_selector": now})
 
 
 class SetEnv:
@@ -178,6 +264,21 @@ class SetEnv:
         names = ", ".join(f"{k}=…" for k in args["env"])
         return (f"PATCH deployments.apps/{args['deployment']} {_where(args, ctx)} (strategic "
                 f"merge): set {names} on {args.get('container') or 'every container'}")
+
+    def evidence(self, args: Mapping[str, Any], ctx: ActionContext) -> str | None:
+        """Proof the variables are already set on every container concerned."""
+        body = ctx.kube.get_deployment(args["deployment"], namespace=ctx.namespace(args))
+        template = ((body.get("spec") or {}).get("template") or {}).get("spec") or {}
+        wanted = {k: str(v) for k, v in args["env"].items()}
+        containers = [c for c in template.get("containers") or []
+                      if not args.get("container") or c.get("name") == args["container"]]
+        for container in containers:
+            env = {e.get("name"): e.get("value") for e in container.get("env") or []}
+            if any(env.get(k) != v for k, v in wanted.items()):
+                return None
+        if not containers:
+            return None
+        return f"deployment {args['deployment']} already has {', '.join(wanted)} set"
 
     def run(self, args: Mapping[str, Any], ctx: ActionContext) -> Outcome:
         change = ctx.kube.set_env(args["deployment"], {k: str(v) for k, v in args["env"].items()},
@@ -197,12 +298,26 @@ class PatchConfigMap:
         return (f"PATCH configmaps/{args['name']} {_where(args, ctx)} (merge): "
                 f'{{"data":{dict(args["data"])}}}')
 
+    def evidence(self, args: Mapping[str, Any], ctx: ActionContext) -> str | None:
+        """Proof the ConfigMap already holds these values."""
+        body = ctx.kube.get_configmap(args["name"], namespace=ctx.namespace(args))
+        live = body.get("data") or {}
+        if any(live.get(k) != str(v) for k, v in args["data"].items()):
+            return None
+        return f"configmap {args['name']} already has " + ", ".join(
+            f"{k}={v!r}" for k, v in args["data"].items())
+
     def run(self, args: Mapping[str, Any], ctx: ActionContext) -> Outcome:
         data = {k: str(v) for k, v in args["data"].items()}
         old = ctx.kube.patch_configmap(args["name"], data, dry_run=ctx.dry_run,
                                        namespace=ctx.namespace(args))
         return Outcome(OK, f"configmap {args['name']}: " + ", ".join(
             f"{k} {old.get(k)!r} → {v!r}" for k, v in data.items()), {"old": old, "new": data})
+
+
+def _labels(selector: Mapping[str, Any]) -> str:
+    """`app=checkout,version=blue`, as kubectl prints a selector."""
+    return ",".join(f"{k}={v}" for k, v in sorted(selector.items())) or "<none>"
 
 
 def parse_permission(text: str) -> Permission:

@@ -51,4 +51,24 @@ def execute(call: Step | ActionInvocation, ctx: ActionContext) -> Outcome:
                        {"error": repr(exc)})
 
 
-__all__ = ["REGISTRY", "Mapping", "arguments", "describe", "execute"]
+def evidence(call: Step | ActionInvocation, ctx: ActionContext) -> str | None:
+    """Proof that a state-changing call already took effect, or None when it did not or
+    cannot be told (the caller then asks before running it again)."""
+    check = getattr(REGISTRY[call.action], "evidence", None)
+    if check is None:
+        return None
+    try:
+        return check(arguments(call, ctx), ctx)
+    except (ActionError, TemplateError, KubeError):
+        return None
+
+
+def changes_state(call: Step | ActionInvocation) -> bool:
+    """Whether running the call may change the cluster or the world (not a read or a check)."""
+    if call.action == "http.request":
+        return str(call.args.get("method", "GET")).upper() not in ("GET", "HEAD")
+    return ACTIONS[call.action].changes_state
+
+
+__all__ = ["REGISTRY", "Mapping", "arguments", "changes_state", "describe", "evidence",
+           "execute"]

@@ -25,6 +25,24 @@ def pod_ready(pod: Json) -> bool:
 class OpsMixin(KubeBase):
     """scale / switch_service_selector / set_env / patch_configmap / can_i / gitops_manager."""
 
+    def get_deployment(self, name: str, namespace: str | None = None) -> Json:
+        """One Deployment as raw JSON."""
+        return self._get_deployment(name, namespace)
+
+    def get_service(self, name: str, namespace: str | None = None) -> Json:
+        """One Service as raw JSON."""
+        self._require_name("services", name)
+        ns = self._ns(namespace)
+        return self._request(Op("get", "services", name, ns),
+                             self.core.read_namespaced_service, name, ns)
+
+    def get_configmap(self, name: str, namespace: str | None = None) -> Json:
+        """One ConfigMap as raw JSON."""
+        self._require_name("configmaps", name)
+        ns = self._ns(namespace)
+        return self._request(Op("get", "configmaps", name, ns),
+                             self.core.read_namespaced_config_map, name, ns)
+
     def scale(self, deployment: str, replicas: int, *, dry_run: bool = False,
               namespace: str | None = None) -> int:
         """Set the Deployment's replicas through the scale subresource; returns the old count."""

@@ -95,13 +95,17 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"rollback: --baseline-before: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    from tui.actions.headless import RunOptions, run_headless
+    from tui.app.headless import RunOptions, run_headless
+    from tui.session.core import SessionConfig
 
-    options = RunOptions(
-        runbook=runbook, runbook_bytes=path.read_bytes(), values=values,
+    config = SessionConfig(
         incidents_dir=paths.incidents_dir, kubeconfig=args.kubeconfig, context=args.context,
         namespace=args.namespace, prometheus_url=args.prometheus, dry_run=args.dry_run,
+        time_scale=args.time_scale, baseline_end_ago=baseline_before,
+        environ=dict(os.environ), actor=settings.actor, headless=True,
+        confirmer=lambda _request: bool(args.yes), confirmed_by="--yes")
+    options = RunOptions(
+        runbook=runbook, runbook_bytes=path.read_bytes(), values=values, config=config,
         yes=args.yes, reason=args.reason, json=args.json, checks=args.check,
-        time_scale=args.time_scale, environ=dict(os.environ), actor=settings.actor,
-        detected_at=detected_at, baseline_end_ago=baseline_before)
+        detected_at=detected_at)
     return run_headless(options)

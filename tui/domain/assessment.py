@@ -120,6 +120,26 @@ class Workaround(StrEnum):
     EASY = "easy"
 
 
+class Trend(StrEnum):
+    """The seed's severity question 4: is it getting worse?"""
+
+    WORSENING = "worsening"
+    STABLE = "stable"
+    IMPROVING = "improving"
+    UNKNOWN = "unknown"
+
+
+ISSUE_SOURCES: tuple[Criterion, ...] = (
+    Criterion("monitoring_alerts", "Automated monitoring alerts"),
+    Criterion("user_reports", "User reports"),
+    Criterion("support_tickets", "Support ticket surge"),
+    Criterion("error_tracking", "Error tracking (Sentry, Rollbar)"),
+    Criterion("performance_degradation", "Performance degradation"),
+    Criterion("manual_testing", "Manual testing"),
+)
+SOURCES_BY_ID: Mapping[str, Criterion] = MappingProxyType({c.id: c for c in ISSUE_SOURCES})
+
+
 class Vote(StrEnum):
     """Which way one decision-matrix factor points."""
 
@@ -148,6 +168,10 @@ class Assessment:
     workaround: Workaround
     criteria: frozenset[str] = frozenset()
     description: str = ""
+    duration_minutes: float | None = None
+    trend: Trend = Trend.UNKNOWN
+    scope: str = ""
+    detection_sources: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         # Coerce plain values (e.g. from a form or journal) so comparisons below are exact.
@@ -170,6 +194,46 @@ class Assessment:
                 f"valid ids: {', '.join(CRITERIA_BY_ID)}"
             )
         object.__setattr__(self, "criteria", criteria)
+        object.__setattr__(self, "trend", Trend(self.trend))
+        duration = self.duration_minutes
+        if duration is not None and (math.isnan(duration) or duration < 0):
+            raise ValueError(f"duration_minutes must be >= 0 or None, got {duration!r}")
+        if isinstance(self.detection_sources, str):
+            raise TypeError("detection_sources must be a collection of source ids, not a string")
+        sources = frozenset(self.detection_sources)
+        unknown = sorted(sources - SOURCES_BY_ID.keys())
+        if unknown:
+            raise ValueError(f"unknown issue source(s): {', '.join(unknown)}; "
+                             f"valid ids: {', '.join(SOURCES_BY_ID)}")
+        object.__setattr__(self, "detection_sources", sources)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The inputs as JSON (for the journal), in the seed's terms."""
+        return {
+            "severity": self.severity.value, "users_affected_pct": self.users_affected_pct,
+            "time_to_fix_minutes": self.time_to_fix_minutes,
+            "data_migration": self.data_migration.value, "stability": self.stability.value,
+            "workaround": self.workaround.value, "criteria": sorted(self.criteria),
+            "description": self.description, "duration_minutes": self.duration_minutes,
+            "trend": self.trend.value, "scope": self.scope,
+            "detection_sources": sorted(self.detection_sources),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Assessment:
+        """Rebuild inputs written by `to_dict` (missing newer fields take their defaults)."""
+        return cls(
+            severity=data["severity"], users_affected_pct=float(data["users_affected_pct"]),
+            time_to_fix_minutes=data.get("time_to_fix_minutes"),
+            data_migration=data.get("data_migration", DataMigration.NONE),
+            stability=data.get("stability", Stability.SINGLE_ISSUE),
+            workaround=data.get("workaround", Workaround.NONE),
+            criteria=frozenset(data.get("criteria") or ()),
+            description=str(data.get("description", "")),
+            duration_minutes=data.get("duration_minutes"),
+            trend=data.get("trend", Trend.UNKNOWN), scope=str(data.get("scope", "")),
+            detection_sources=frozenset(data.get("detection_sources") or ()),
+        )
 
     @property
     def impact_score(self) -> float:
@@ -299,6 +363,7 @@ def recommend(a: Assessment) -> Recommendation:
             tie = f"decision matrix tied {n_rb}–{n_ff} and severity {a.severity.value} is {level}"
             reasons.insert(0, f"{tie}: {action}")
 
+    reasons += _context_reasons(a)
     # The "when" checklists are context, not rules: list each on the side it argues for.
     reasons += [f"supports rollback: {c.label}" for c in a.ticked(ROLLBACK_WHEN)]
     reasons += [f"supports fix forward: {c.label}" for c in a.ticked(FIX_FORWARD_WHEN)]
@@ -321,7 +386,32 @@ def recommend(a: Assessment) -> Recommendation:
                 f"P1 criteria ticked ({labels}) but the decision matrix favours fix forward; "
                 "reassess if the situation worsens"
             )
+    if decision is Decision.FIX_FORWARD and a.trend is Trend.WORSENING:
+        warnings.append("the issue is getting worse: fixing forward lets it grow while the fix "
+                        "is built; reassess at the next status update or roll back")
     return Recommendation(decision, urgency, score, votes, tuple(reasons), tuple(warnings))
+
+
+def _context_reasons(a: Assessment) -> list[str]:
+    """The seed's duration and trend questions, as reasons beside the rules (they never decide)."""
+    reasons: list[str] = []
+    if a.duration_minutes is not None:
+        reasons.append(f"the issue has persisted {_num(a.duration_minutes)} min")
+    if a.trend is Trend.WORSENING:
+        reasons.append("supports rollback: the issue is getting worse")
+    elif a.trend is Trend.IMPROVING:
+        reasons.append("supports fix forward: the issue is improving on its own")
+    return reasons
+
+
+def recommendation_to_dict(r: Recommendation) -> dict[str, Any]:
+    """The recommendation as JSON for the journal: decision, urgency, score, votes, reasons."""
+    return {
+        "decision": r.decision.value, "urgency": r.urgency, "impact_score": r.impact_score,
+        "votes": [{"factor": v.factor, "value": v.value_text, "vote": v.vote.value}
+                  for v in r.votes],
+        "reasons": list(r.reasons), "warnings": list(r.warnings),
+    }
 
 
 def format_duration(td: timedelta) -> str:

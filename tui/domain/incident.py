@@ -6,15 +6,19 @@ Pure: everything here works on bytes and objects; reading and writing files is t
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from enum import StrEnum
+from typing import Any, TypeVar
 
 from tui.domain.gc_pause import gc_paused
 from tui.domain.redaction import MASK, Redactor, redact
-from tui.domain.status import CheckStatus, StepStatus
+from tui.domain.status import CheckStatus, IncidentStatus, StepStatus
+
+StrEnumT = TypeVar("StrEnumT", bound=StrEnum)
 
 __all__ = ["MASK", "Redactor", "redact"]  # redaction lives in its own module; kept importable here
 
@@ -36,6 +40,13 @@ BASELINE_CAPTURED = "baseline.captured"
 RBAC_CHECKED = "rbac.checked"
 WARNING_RAISED = "warning.raised"
 RUN_INTERRUPTED = "run.interrupted"
+TARGET_RESOLVED = "target.resolved"
+BASELINES_FROZEN = "baselines.frozen"
+CONFIRMATION_ANSWERED = "confirmation.answered"
+STOP_REQUESTED = "stop.requested"
+SESSION_RESUMED = "session.resumed"
+COMMS_DRAFTED = "comms.drafted"
+COMMS_SENT = "comms.sent"
 STEP_FINISHED_STATUSES = tuple(s for s in StepStatus if s.finished)
 CHECK_STATUSES = tuple(CheckStatus)
 
@@ -268,20 +279,27 @@ def verify_chain(data: bytes) -> VerifyResult:
     return VerifyResult(True, checked, None, reason, parsed.torn_tail, parsed.last_hash)
 
 
-# --- secret redaction -----------------------------------------------------------------------
+# --- incident state ----------------------------------------------------------------------------
+
 
 @dataclass(slots=True)
 class StepState:
     """Where one runbook step stands."""
 
     step_id: str
-    status: str = "pending"
+    status: StepStatus = StepStatus.PENDING
     title: str = ""
     started_at: str | None = None
     finished_at: str | None = None
     detail: str = ""
     dry_run: bool = False
     attempts: int = 0
+    data: dict[str, Any] = field(default_factory=dict)
+    output: list[str] = field(default_factory=list)
+    request: str = ""
+    confirmed_by: str = ""
+    reason: str = ""
+    evidence: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,38 +312,96 @@ class Note:
 
 
 @dataclass(slots=True)
+class CheckState:
+    """A checklist item's mark, who set it, and how."""
+
+    status: CheckStatus = CheckStatus.OPEN
+    note: str = ""
+    actor: str = ""
+    ts: str = ""
+    automatic: bool = False
+    gate: bool = False
+    value: Any = None
+
+
+@dataclass(slots=True)
 class IncidentState:
     """Everything the UI shows about an incident, derived by replaying its journal."""
 
     incident_id: str | None = None
     title: str = ""
     runbook_id: str | None = None
+    runbook_version: str = ""
+    runbook_sha256: str = ""
+    runbook_source: str = ""
     params: dict[str, Any] = field(default_factory=dict)
     severity: str | None = None
     drill: bool = False
+    dry_run: bool = False
+    headless: bool = False
+    opened_by: str = ""
     opened_at: str | None = None
     resolved_at: str | None = None
-    status: str = "open"
+    status: IncidentStatus = IncidentStatus.OPEN
     outcome: str | None = None
+    rollback_status: str | None = None
+    verified_by: str = ""
     assessment: dict[str, Any] | None = None
+    assessments: int = 0
     decision: dict[str, Any] | None = None
+    targets: dict[str, dict[str, Any]] = field(default_factory=dict)
     steps: dict[str, StepState] = field(default_factory=dict)
     checks: dict[str, str] = field(default_factory=dict)
     check_notes: dict[str, str] = field(default_factory=dict)
+    check_states: dict[str, CheckState] = field(default_factory=dict)
     notes: list[Note] = field(default_factory=list)
     quarantined: list[dict[str, Any]] = field(default_factory=list)
     cluster: dict[str, Any] | None = None
     baselines: dict[str, dict[str, Any]] = field(default_factory=dict)
+    baselines_frozen_at: str | None = None
     rbac: dict[str, Any] | None = None
     warnings: list[str] = field(default_factory=list)
     interrupted: bool = False
+    stop_requested: str | None = None
+    resumes: list[dict[str, Any]] = field(default_factory=list)
+    comms: list[dict[str, Any]] = field(default_factory=list)
     event_count: int = 0
     last_seq: int = 0
+    last_ts: str | None = None
 
-    def step_status(self, step_id: str) -> str:
-        """Return a step's status, "pending" when it has never been started."""
+    def step_status(self, step_id: str) -> StepStatus:
+        """Return a step's status, pending when it has never been started."""
         step = self.steps.get(step_id)
-        return step.status if step else "pending"
+        return step.status if step else StepStatus.PENDING
+
+    def check_status(self, item_id: str) -> CheckStatus:
+        """Return a checklist item's mark, open when it has none."""
+        return CheckStatus(self.checks.get(item_id, CheckStatus.OPEN))
+
+    def target(self, namespace: str, deployment: str) -> dict[str, Any] | None:
+        """The rollback target frozen for a Deployment at decision time, if any."""
+        return self.targets.get(f"{namespace}/{deployment}")
+
+    @property
+    def running_step(self) -> StepState | None:
+        """The step started and not finished, if any."""
+        return next((s for s in self.steps.values() if s.status is StepStatus.RUNNING), None)
+
+    @property
+    def decided(self) -> bool:
+        """Whether a decision has been recorded."""
+        return self.decision is not None
+
+    def copy(self) -> IncidentState:
+        """An independent copy (subscribers on other threads read it while the state moves on)."""
+        clone = copy.copy(self)
+        for name in ("params", "targets", "checks", "check_notes", "baselines"):
+            setattr(clone, name, dict(getattr(self, name)))
+        clone.steps = {k: copy.copy(v) for k, v in self.steps.items()}
+        clone.check_states = {k: copy.copy(v) for k, v in self.check_states.items()}
+        for name in ("notes", "quarantined", "warnings", "resumes", "comms"):
+            setattr(clone, name, list(getattr(self, name)))
+        return clone
 
 
 def _step(state: IncidentState, event: JournalEvent) -> StepState:
@@ -336,50 +412,133 @@ def _step(state: IncidentState, event: JournalEvent) -> StepState:
     return step
 
 
+def _status(enum: type[StrEnumT], value: Any, default: StrEnumT) -> StrEnumT:
+    try:
+        return enum(value)
+    except ValueError:  # written by newer code: keep replaying
+        return default
+
+
+def _on_step_started(state: IncidentState, event: JournalEvent) -> None:
+    data, step = event.data, _step(state, event)
+    step.status, step.attempts = StepStatus.RUNNING, step.attempts + 1
+    step.title = str(data.get("title", step.title))
+    step.dry_run = bool(data.get("dry_run", False))
+    step.started_at, step.finished_at, step.detail = event.ts, None, ""
+    step.request = str(data.get("request", ""))
+    step.confirmed_by = str(data.get("confirmed_by", ""))
+    step.output, step.reason, step.evidence = [], "", ""
+
+
+def _on_step_finished(state: IncidentState, event: JournalEvent) -> None:
+    data, step = event.data, _step(state, event)
+    step.status = _status(StepStatus, data.get("status", "ok"), StepStatus.FAILED)
+    step.finished_at = event.ts
+    step.detail = str(data.get("detail", ""))
+    step.title = str(data.get("title", step.title))
+    raw = data.get("data")
+    step.data = dict(raw) if isinstance(raw, dict) else {}
+    output = data.get("output")
+    step.output = [str(line) for line in output] if isinstance(output, list) else []
+    step.reason = str(data.get("reason", ""))
+    step.evidence = str(data.get("evidence", ""))
+
+
+def _on_check(state: IncidentState, event: JournalEvent) -> None:
+    data = event.data
+    item_id = str(data.get("item_id"))
+    status = _status(CheckStatus, data.get("status", "open"), CheckStatus.OPEN)
+    state.checks[item_id] = status
+    state.check_notes[item_id] = str(data.get("note", ""))
+    state.check_states[item_id] = CheckState(
+        status, str(data.get("note", "")), event.actor, event.ts,
+        bool(data.get("automatic", False)), bool(data.get("gate", False)), data.get("value"))
+
+
+def _on_opened(state: IncidentState, event: JournalEvent) -> None:
+    data = event.data
+    state.incident_id, state.title = data.get("incident_id"), str(data.get("title", ""))
+    state.runbook_id, state.params = data.get("runbook_id"), dict(data.get("params") or {})
+    state.runbook_version = str(data.get("runbook_version", ""))
+    state.runbook_sha256 = str(data.get("runbook_sha256", ""))
+    state.runbook_source = str(data.get("runbook_source", ""))
+    state.severity, state.drill = data.get("severity"), bool(data.get("drill", False))
+    state.dry_run, state.headless = bool(data.get("dry_run")), bool(data.get("headless"))
+    state.opened_at, state.status, state.opened_by = event.ts, IncidentStatus.OPEN, event.actor
+
+
+def _on_resolved(state: IncidentState, event: JournalEvent) -> None:
+    data = event.data
+    state.status, state.resolved_at = IncidentStatus.RESOLVED, event.ts
+    state.outcome = data.get("outcome")
+    state.rollback_status = data.get("status") or state.rollback_status
+    state.verified_by = str(data.get("verified_by", "") or event.actor)
+
+
+def _on_assessment(state: IncidentState, event: JournalEvent) -> None:
+    state.assessment = event.data
+    state.assessments += 1
+    severity = (event.data.get("inputs") or {}).get("severity")
+    if severity:
+        state.severity = str(severity)
+
+
+def _on_target(state: IncidentState, event: JournalEvent) -> None:
+    data = event.data
+    state.targets[f"{data.get('namespace')}/{data.get('deployment')}"] = data
+
+
+def _on_cluster(state: IncidentState, event: JournalEvent) -> None:
+    state.cluster = event.data
+    if event.data.get("drill"):
+        state.drill = True
+
+
+def _on_stop(state: IncidentState, event: JournalEvent) -> None:
+    state.stop_requested = str(event.data.get("level", "next_safe_point"))
+
+
+def _on_interrupted(state: IncidentState, event: JournalEvent) -> None:
+    state.interrupted = True
+
+
+def _on_resumed(state: IncidentState, event: JournalEvent) -> None:
+    # A new process picks the incident up: the old one's stop request died with it.
+    state.resumes.append(event.data)
+    state.stop_requested, state.interrupted = None, False
+
+
+_HANDLERS: dict[str, Callable[[IncidentState, JournalEvent], None]] = {
+    STEP_STARTED: _on_step_started,
+    STEP_FINISHED: _on_step_finished,
+    CHECK_RECORDED: _on_check,
+    NOTE_ADDED: lambda s, e: s.notes.append(Note(e.ts, e.actor, str(e.data.get("text", "")))),
+    INCIDENT_OPENED: _on_opened,
+    ASSESSMENT_RECORDED: _on_assessment,
+    DECISION_RECORDED: lambda s, e: setattr(s, "decision", e.data),
+    TARGET_RESOLVED: _on_target,
+    INCIDENT_RESOLVED: _on_resolved,
+    TORN_TAIL_QUARANTINED: lambda s, e: s.quarantined.append(e.data),
+    CLUSTER_CONNECTED: _on_cluster,
+    BASELINE_CAPTURED: lambda s, e: s.baselines.__setitem__(str(e.data.get("metric")), e.data),
+    BASELINES_FROZEN: lambda s, e: setattr(s, "baselines_frozen_at", e.ts),
+    RBAC_CHECKED: lambda s, e: setattr(s, "rbac", e.data),
+    WARNING_RAISED: lambda s, e: s.warnings.append(str(e.data.get("message", ""))),
+    RUN_INTERRUPTED: _on_interrupted,
+    STOP_REQUESTED: _on_stop,
+    SESSION_RESUMED: _on_resumed,
+    COMMS_SENT: lambda s, e: s.comms.append(e.data),
+}
+
+
 def apply_event(state: IncidentState, event: JournalEvent) -> None:
     """Fold one event into `state` in place; unknown types only count (written by newer code)."""
-    kind, data = event.type, event.data
-    if kind == STEP_STARTED:
-        step = _step(state, event)
-        step.status, step.attempts = "running", step.attempts + 1
-        step.title = str(data.get("title", step.title))
-        step.dry_run = bool(data.get("dry_run", False))
-        step.started_at, step.finished_at, step.detail = event.ts, None, ""
-    elif kind == STEP_FINISHED:
-        step = _step(state, event)
-        step.status, step.finished_at = str(data.get("status", "ok")), event.ts
-        step.detail = str(data.get("detail", ""))
-    elif kind == CHECK_RECORDED:
-        item_id = str(data.get("item_id"))
-        state.checks[item_id] = str(data.get("status", "open"))
-        state.check_notes[item_id] = str(data.get("note", ""))
-    elif kind == NOTE_ADDED:
-        state.notes.append(Note(event.ts, event.actor, str(data.get("text", ""))))
-    elif kind == INCIDENT_OPENED:
-        state.incident_id, state.title = data.get("incident_id"), str(data.get("title", ""))
-        state.runbook_id, state.params = data.get("runbook_id"), dict(data.get("params") or {})
-        state.severity, state.drill = data.get("severity"), bool(data.get("drill", False))
-        state.opened_at, state.status = event.ts, "open"
-    elif kind == ASSESSMENT_RECORDED:
-        state.assessment = data
-    elif kind == DECISION_RECORDED:
-        state.decision = data
-    elif kind == INCIDENT_RESOLVED:
-        state.status, state.resolved_at, state.outcome = "resolved", event.ts, data.get("outcome")
-    elif kind == TORN_TAIL_QUARANTINED:
-        state.quarantined.append(data)
-    elif kind == CLUSTER_CONNECTED:
-        state.cluster = data
-    elif kind == BASELINE_CAPTURED:
-        state.baselines[str(data.get("metric"))] = data
-    elif kind == RBAC_CHECKED:
-        state.rbac = data
-    elif kind == WARNING_RAISED:
-        state.warnings.append(str(data.get("message", "")))
-    elif kind == RUN_INTERRUPTED:
-        state.interrupted = True
+    handler = _HANDLERS.get(event.type)
+    if handler is not None:
+        handler(state, event)
     state.event_count += 1
     state.last_seq = event.seq
+    state.last_ts = event.ts
 
 
 def replay(events: Iterable[JournalEvent], *, live: bool = False) -> IncidentState:
@@ -396,5 +555,5 @@ def replay(events: Iterable[JournalEvent], *, live: bool = False) -> IncidentSta
 def mark_interrupted(state: IncidentState) -> None:
     """Mark every step still running as interrupted: its outcome was never journaled."""
     for step in state.steps.values():
-        if step.status == "running":
-            step.status = "interrupted"
+        if step.status is StepStatus.RUNNING:
+            step.status = StepStatus.INTERRUPTED

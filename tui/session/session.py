@@ -1,0 +1,18 @@
+"""`IncidentSession`: the one incident session the headless runner, the TUI and the follow view
+drive. Every operation goes journal first; subscribers get typed events with the state after."""
+
+from __future__ import annotations
+
+from tui.session.core import SessionConfig, SessionError, refuse
+from tui.session.deciding import DecidingMixin, DecisionInput, UndoTarget
+from tui.session.events import ConfirmationRequest
+from tui.session.executing import ExecutingMixin, InterruptedStep, Resumption
+from tui.session.verifying import VerifyingMixin
+
+
+class IncidentSession(VerifyingMixin, ExecutingMixin, DecidingMixin):
+    """An incident being worked on (or followed): assess, decide, run, verify, resolve."""
+
+
+__all__ = ["ConfirmationRequest", "DecisionInput", "IncidentSession", "InterruptedStep",
+           "Resumption", "SessionConfig", "SessionError", "UndoTarget", "refuse"]
