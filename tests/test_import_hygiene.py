@@ -45,3 +45,13 @@ def test_domain_layer_is_pure() -> None:
     assert _heavy(modules) == set()
     assert not {m for m in modules if m.startswith(("tui.app", "tui.adapters", "tui.actions",
                                                     "screens", "widgets"))}
+
+
+def test_session_and_domain_import_nothing_of_textual() -> None:
+    modules = _modules_after(
+        "import pkgutil, importlib, tui.domain, tui.session\n"
+        "for pkg in (tui.domain, tui.session):\n"
+        "    for m in pkgutil.iter_modules(pkg.__path__):\n"
+        "        importlib.import_module(pkg.__name__ + '.' + m.name)")
+    assert "tui.session.session" in modules
+    assert not {m for m in modules if m.split(".")[0] in ("textual", "screens", "widgets")}

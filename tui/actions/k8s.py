@@ -59,18 +59,31 @@ class RolloutHistory:
         ns, name = ctx.namespace(args), args["deployment"]
         revisions = ctx.kube.rollout_history(name, namespace=ns)
         target = as_int(args.get("to_revision") or 0, "to_revision")
+        frozen = ctx.targets.get(f"{ns}/{name}")
+        facts = {r.number: revision_facts(r) for r in revisions}
+        if frozen is not None:
+            found = next((f for f in facts.values() if frozen.matches(f)), None)
+            target = found.number if found else target
         lines = ["REVISION  CHANGE-CAUSE  IMAGES"]
         lines += [f"{r.number:<8}{'*' if r.current else ' '} {r.change_cause or '<none>'}  "
                   f"{', '.join(r.images)}" for r in revisions]
+        current = next((r.number for r in revisions if r.current), None)
+        detail: dict[str, Any] = {"revisions": [r.number for r in revisions], "current": current}
+        if frozen is not None and target == current:
+            lines.append(f"the frozen target {facts[target].label} is the live revision")
+            return Outcome(OK, f"{len(revisions)} revisions, current {current}; the frozen "
+                               f"target {facts[target].label} is already live",
+                           {**detail, "target": target, "diff": []}, lines)
         diff = ctx.kube.revision_diff(name, target, namespace=ns)
         lines += [f"rolling back to revision {diff.to_revision} would change:"]
         lines += [f"  {line}" for line in diff.lines()] or ["  nothing (same template)"]
-        current = next((r.number for r in revisions if r.current), None)
-        summary = (f"{len(revisions)} revisions, current {current}; target {diff.to_revision} "
-                   + ("has the same template" if diff.empty else
-                      f"differs in {len(diff.lines())} way(s)"))
-        return Outcome(OK, summary, {"revisions": [r.number for r in revisions],
-                                     "current": current, "target": diff.to_revision,
+        which = "frozen target" if frozen is not None else "target"
+        summary = (f"{len(revisions)} revisions, current {current}; {which} {diff.to_revision}"
+                   + (f" ({facts[diff.to_revision].version})" if diff.to_revision in facts
+                      else "")
+                   + (" has the same template" if diff.empty else
+                      f" differs in {len(diff.lines())} way(s)"))
+        return Outcome(OK, summary, {**detail, "target": diff.to_revision,
                                      "diff": diff.lines()}, lines)
 
 

@@ -66,10 +66,20 @@ def build_parser() -> argparse.ArgumentParser:
     inc_show.add_argument("incident", metavar="ID")
     inc_verify = inc.add_parser("verify", help="check the journal's hash chain (exit 1 if broken)")
     inc_verify.add_argument("incident", metavar="ID")
-    from tui.app import commands_drill, commands_run
+    inc_check = inc.add_parser("check", help="tick a manual checklist item (resolves the "
+                               "incident when it was the last open one)")
+    inc_check.add_argument("incident", metavar="ID")
+    inc_check.add_argument("item", metavar="ITEM")
+    inc_check.add_argument("--note", default="", help="a note kept with the tick")
+    inc_check.add_argument("--uncheck", action="store_true", help="mark the item open again")
+    inc_note = inc.add_parser("note", help="add a note to an incident")
+    inc_note.add_argument("incident", metavar="ID")
+    inc_note.add_argument("text", metavar="TEXT")
+    from tui.app import commands_drill, commands_resume, commands_run
 
     commands_drill.add_parser(commands)
     commands_run.add_parser(commands)
+    commands_resume.add_parser(commands)
     return parser
 
 
@@ -93,6 +103,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from tui.app import commands_run
 
             return commands_run.run(args)
+        if args.command == "resume":
+            from tui.app import commands_resume
+
+            return commands_resume.run(args)
         from tui.app import commands_incidents
 
         return commands_incidents.run(args)

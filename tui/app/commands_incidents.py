@@ -115,11 +115,66 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _attach(incident: str):  # noqa: ANN202 - an IncidentSession, imported lazily
+    """Open an existing incident for a one-off change (a tick, a note)."""
+    from tui.adapters.journal import actor_name
+    from tui.app.commands_resume import find_incident, session_config
+    from tui.app.config import load_settings
+    from tui.session.session import IncidentSession
+
+    paths = resolve_paths()
+    settings = load_settings(paths.config_file)
+    actor = settings.actor or actor_name()
+    found = find_incident(incident, paths, actor)
+    config = session_config(found.state, paths, settings, argparse.Namespace(), actor)
+    return IncidentSession.resume(found.folder, found.runbook, found.runbook_bytes, config,
+                                  announce=False)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Tick (or untick) a manual checklist item; resolve when nothing is left open."""
+    session = _attach(args.incident)
+    try:
+        status = session.tick(args.item, checked=not args.uncheck, note=args.note)
+        print(f"{session.incident_id}: {args.item} {status}"
+              + (f" — {args.note}" if args.note else ""))
+        resolved = None if args.uncheck else session.resolve_if_complete()
+        summary = session.status()
+        if resolved is not None:
+            print(f"{session.incident_id} resolved: {summary.sentence()}")
+        else:
+            print(f"{session.incident_id} stays open: {summary.sentence()}")
+    finally:
+        session.close()
+    return EXIT_OK
+
+
+def cmd_note(args: argparse.Namespace) -> int:
+    """Add a note to an incident."""
+    session = _attach(args.incident)
+    try:
+        session.note(args.text)
+        print(f"{session.incident_id}: note added")
+    finally:
+        session.close()
+    return EXIT_OK
+
+
 def run(args: argparse.Namespace) -> int:
     """Dispatch an `incidents` subcommand."""
-    handlers = {"list": cmd_list, "show": cmd_show, "verify": cmd_verify}
+    from tui.adapters.journal import JournalError
+    from tui.app.commands_resume import IncidentLookupError
+    from tui.app.config import ConfigError
+    from tui.session.core import SessionError
+
+    handlers = {"list": cmd_list, "show": cmd_show, "verify": cmd_verify, "check": cmd_check,
+                "note": cmd_note}
     try:
         return handlers[args.subcommand](args)
-    except (JournalNotFoundError, ValueError) as exc:
+    except (JournalNotFoundError, ValueError, IncidentLookupError, SessionError,
+            ConfigError) as exc:
         print(f"rollback: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except JournalError as exc:
+        print(f"rollback: {exc}", file=sys.stderr)
+        return EXIT_FAILED

@@ -107,7 +107,8 @@ class HeadlessDriver:
             self.print.emit("warning", f"warning: {event.message}")
         elif isinstance(event, CheckRecorded) and event.automatic:
             item = next(i for i in self.runbook.checklist_items() if i.id == event.item_id)
-            text = render_text(item.item, self.opts.values)
+            values = self.session.values if self.session else self.opts.values
+            text = render_text(item.item, values)
             self.print.emit("check", f"[{event.status:^7}] {text} — {event.note}",
                             item=item.id, status=event.status)
         elif isinstance(event, Journaled):

@@ -335,6 +335,7 @@ class IncidentState:
     runbook_sha256: str = ""
     runbook_source: str = ""
     params: dict[str, Any] = field(default_factory=dict)
+    connection: dict[str, Any] = field(default_factory=dict)
     severity: str | None = None
     drill: bool = False
     dry_run: bool = False
@@ -395,7 +396,7 @@ class IncidentState:
     def copy(self) -> IncidentState:
         """An independent copy (subscribers on other threads read it while the state moves on)."""
         clone = copy.copy(self)
-        for name in ("params", "targets", "checks", "check_notes", "baselines"):
+        for name in ("params", "connection", "targets", "checks", "check_notes", "baselines"):
             setattr(clone, name, dict(getattr(self, name)))
         clone.steps = {k: copy.copy(v) for k, v in self.steps.items()}
         clone.check_states = {k: copy.copy(v) for k, v in self.check_states.items()}
@@ -459,6 +460,7 @@ def _on_opened(state: IncidentState, event: JournalEvent) -> None:
     data = event.data
     state.incident_id, state.title = data.get("incident_id"), str(data.get("title", ""))
     state.runbook_id, state.params = data.get("runbook_id"), dict(data.get("params") or {})
+    state.connection = dict(data.get("connection") or {})
     state.runbook_version = str(data.get("runbook_version", ""))
     state.runbook_sha256 = str(data.get("runbook_sha256", ""))
     state.runbook_source = str(data.get("runbook_source", ""))

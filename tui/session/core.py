@@ -27,6 +27,7 @@ from tui.adapters.journal import (
     load_state,
     read_journal,
 )
+from tui.adapters.kube_types import KubeError
 from tui.adapters.prometheus import Baseline
 from tui.domain import incident as ev
 from tui.domain.incident import IncidentState, JournalEvent, Redactor, apply_event
@@ -134,16 +135,22 @@ class SessionCore:
             "runbook_version": runbook.version, "runbook_sha256": runbook_digest(runbook_bytes),
             "runbook_source": runbook.source, "params": _masked_params(runbook, values),
             "headless": config.headless, "dry_run": config.dry_run, "drill": config.drill,
-            "pid": os.getpid(), "host": socket.gethostname()})
+            "pid": os.getpid(), "host": socket.gethostname(),
+            "connection": {"kubeconfig": config.kubeconfig, "context": config.context,
+                           "namespace": config.namespace,
+                           "prometheus_url": config.prometheus_url,
+                           "time_scale": config.time_scale}})
         return session
 
     @classmethod
     def resume(cls, folder: Path, runbook: Runbook, runbook_bytes: bytes,
-               config: SessionConfig) -> Self:
+               config: SessionConfig, *, announce: bool = True) -> Self:
         """Take over an incident whose process died: same runbook, parameters and progress.
 
         Refuses (SessionError) a runbook whose content changed since the incident opened, an
         incident already resolved, and one another live process holds (JournalLockedError).
+        `announce=False` attaches for a one-off change (a tick, a note) without journaling a
+        resumption.
         """
         state, parsed = load_state(folder)
         if state.incident_id is None:
@@ -172,6 +179,8 @@ class SessionCore:
         # writer quarantined on open is now in the journal too.
         state, parsed = load_state(folder)
         session = cls(runbook, values, folder, config, writer, state)
+        if not announce:
+            return session
         interrupted = [s.step_id for s in state.steps.values()
                        if s.status is StepStatus.INTERRUPTED]
         session.record(ev.SESSION_RESUMED, {
@@ -274,6 +283,15 @@ class SessionCore:
             namespace = self.config.namespace or self.values.get("namespace")
             kube = Kube.connect(self.config.kubeconfig, self.config.context, namespace)
         target = kube.target
+        known = self.state.cluster
+        if known and (known.get("server"), known.get("context")) != (target.server,
+                                                                    target.context):
+            kube.close()
+            raise KubeError(
+                f"incident {self.incident_id} was worked on context {known.get('context')} "
+                f"({known.get('server')}); this session connects to context {target.context} "
+                f"({target.server}) — pass --context/--kubeconfig for the incident's cluster",
+                reason="WrongCluster")
         if self.writer is not None:
             self.record(ev.CLUSTER_CONNECTED, {
                 "context": target.context, "server": target.server,

@@ -243,7 +243,7 @@ class ExecutingMixin(SessionCore):
         if rerun:
             started["rerun"] = True
         self.record(ev.STEP_STARTED, started)
-        outcome, timed_out = self._execute(step, operator_done)
+        outcome, timed_out, progress = self._execute(step, operator_done)
         if outcome.status == StepStatus.FAILED and (self.cancel.is_set() or timed_out):
             # Cut short by a stop or its own timeout: not a verdict on the cluster.
             outcome.status = StepStatus.INTERRUPTED
@@ -253,13 +253,13 @@ class ExecutingMixin(SessionCore):
         self.record(ev.STEP_FINISHED, {
             "step_id": step.id, "title": step.title, "status": outcome.status,
             "detail": outcome.summary, "data": outcome.detail,
-            "output": outcome.lines[-OUTPUT_LINES:]})
+            "output": (outcome.lines or progress)[-OUTPUT_LINES:]})
         if self.cancel.is_set():
             where = "during_step" if outcome.status == StepStatus.INTERRUPTED else "after_step"
             self.record(ev.RUN_INTERRUPTED, {where: step.id})
         return outcome
 
-    def _execute(self, step: Step, operator_done: bool) -> tuple[Outcome, bool]:
+    def _execute(self, step: Step, operator_done: bool) -> tuple[Outcome, bool, list[str]]:
         """Execute under the step's own timeout; a stop reaches it unless it must finish."""
         step_cancel = threading.Event()
         # A danger or point-of-no-return step (a down migration) is never cut half-way by a
@@ -296,9 +296,7 @@ class ExecutingMixin(SessionCore):
             self.step_cancel = self._running_cancel = None
             if timer is not None:
                 timer.cancel()
-        if lines and not outcome.lines:
-            outcome.lines = list(lines)[-OUTPUT_LINES:]
-        return outcome, timed_out.is_set()
+        return outcome, timed_out.is_set(), list(lines)
 
     _running_cancel: threading.Event | None = None
 
