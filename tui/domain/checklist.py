@@ -8,7 +8,14 @@ from dataclasses import dataclass
 
 from tui.domain.incident import IncidentState
 from tui.domain.runbook import CheckItem, Runbook, render_args
-from tui.domain.status import CheckStatus, RollbackStatus, StepStatus, rollback_status
+from tui.domain.status import (
+    CheckStatus,
+    IncidentStatus,
+    Phase,
+    RollbackStatus,
+    StepStatus,
+    rollback_status,
+)
 
 
 @dataclass(frozen=True)
@@ -135,3 +142,18 @@ def derive_status(runbook: Runbook, state: IncidentState) -> StatusSummary:
                              open_items=len(open_items) + len(open_steps))
     return StatusSummary(status, tuple(failed_steps), tuple(failed_items), tuple(open_steps),
                          tuple(open_items), passed)
+
+
+def incident_phase(runbook: Runbook, state: IncidentState) -> Phase:
+    """The phase an incident is in, from its journal alone: assess until assessed (or decided
+    outside the tool), decide until decided, execute while a rollback's steps remain, then
+    verify; a decision not to roll back goes straight to verify (to record and close)."""
+    if state.status is IncidentStatus.RESOLVED:
+        return Phase.CLOSED
+    if state.decision is None:
+        return Phase.ASSESS if state.assessment is None else Phase.DECIDE
+    if str(state.decision.get("decision")) != "ROLLBACK":
+        return Phase.VERIFY
+    if any(not state.step_status(s.id).done for s in runbook.steps):
+        return Phase.EXECUTE
+    return Phase.VERIFY

@@ -32,7 +32,8 @@ from tui.adapters.prometheus import Baseline
 from tui.domain import incident as ev
 from tui.domain.incident import IncidentState, JournalEvent, Redactor, apply_event
 from tui.domain.runbook import CheckItem, Runbook, render_args
-from tui.domain.status import CheckStatus, IncidentStatus, StepStatus
+from tui.domain.checklist import incident_phase
+from tui.domain.status import CheckStatus, IncidentStatus, Phase, StepStatus
 from tui.domain.target import RolloutTarget
 from tui.session.events import (
     ConfirmationRequest,
@@ -238,6 +239,14 @@ class SessionCore:
         return fresh
 
     _follow_seq = 0
+
+    def phase(self) -> Phase:
+        """Where the incident stands: assess, decide, execute, verify or closed."""
+        return incident_phase(self.runbook, self.state)
+
+    def journal_events(self) -> list[JournalEvent]:
+        """Every event of the journal so far (for a timeline that starts complete)."""
+        return read_journal(self.folder).events
 
     def snapshot(self) -> IncidentState:
         """A copy of the state, safe to hand to another thread."""

@@ -1,0 +1,310 @@
+"""The Textual application: screens driving one incident session, and its factory.
+
+The app holds no policy: every change goes through the session (journal first) in a thread
+worker; the session's events come back as messages and land in reactives the screens bind to.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual import on, work
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from tui.domain.incident import IncidentState
+from tui.domain.status import IncidentStatus, Phase
+from tui.domain.timeline import TimelineEntry, describe
+from tui.session.events import (
+    ConfirmationRequest,
+    Journaled,
+    SessionEvent,
+    StepFinished,
+    StepProgressed,
+)
+
+if TYPE_CHECKING:
+    from tui.app.paths import Paths
+    from tui.session.session import IncidentSession
+
+PHASE_MODES = {Phase.ASSESS: "assess", Phase.DECIDE: "decide", Phase.EXECUTE: "execute",
+               Phase.VERIFY: "verify", Phase.CLOSED: "verify"}
+
+
+@dataclass
+class DrillHandle:
+    """A drill cluster this app started (in-process), and how to stop it."""
+
+    scenario: str
+    kubeconfig: str
+    api: str
+    kubectl_cache_dir: str
+    stop: Callable[[], None]
+    description: str = ""
+
+
+@dataclass
+class AppContext:
+    """The app's collaborators: everything it touches from outside, injectable for tests."""
+
+    paths: Paths | None = None
+    session: IncidentSession | None = None
+    clock: Callable[[], float] = time.time
+    drill: DrillHandle | None = None
+    keymap: Mapping[str, str] = field(default_factory=dict)
+    production_pattern: str = "prod"
+    theme: str = "textual-dark"
+    live_feeds: bool = True
+    open_session: Callable[..., IncidentSession] | None = None
+
+
+class SessionEventArrived(Message):
+    """A session event, marshalled from whichever thread produced it onto the app loop."""
+
+    def __init__(self, event: SessionEvent) -> None:
+        """Wrap one event."""
+        super().__init__()
+        self.event = event
+
+
+class RollbackApp(App[int]):
+    """rollback-tui: assessment → decision → execution → verification, journaled."""
+
+    TITLE = "rollback-tui"
+    CSS_PATH = "../../screens/app.tcss"
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+c", "stop", "Stop", id="stop", show=False, priority=True,
+                tooltip="Stop at the next safe point (again: abort)"),
+        Binding("q", "quit_safely", "Quit", id="quit"),
+        Binding("question_mark,f1", "help", "Help", id="help"),
+        Binding("f2", "phase('assess')", "Assess", id="phase_assess", show=False),
+        Binding("f3", "phase('decide')", "Decide", id="phase_decide", show=False),
+        Binding("f4", "phase('execute')", "Execute", id="phase_execute", show=False),
+        Binding("f5", "phase('verify')", "Verify", id="phase_verify", show=False),
+    ]
+
+    incident: reactive[IncidentState | None] = reactive(None, always_update=True)
+    """The incident as the journal says, after the last event (None before one is open)."""
+
+    def __init__(self, context: AppContext) -> None:
+        """Build the app around its collaborators (see `create_app`)."""
+        super().__init__()
+        self.context = context
+        self.session: IncidentSession | None = context.session
+        self.timeline: list[TimelineEntry] = []
+        self._pending: list[concurrent.futures.Future[bool]] = []
+        self._unsubscribe: Callable[[], None] | None = None
+        self._exit_when_safe = False
+        self.theme = context.theme
+
+    # ---- start-up ----------------------------------------------------------------------------
+    def on_mount(self) -> None:
+        """Install the phase screens and show where the incident stands."""
+        from screens.assess import AssessScreen
+        from screens.decide import DecideScreen
+        from screens.execute import ExecuteScreen
+        from screens.start import StartScreen
+        from screens.verify import VerifyScreen
+
+        for mode, screen in (("start", StartScreen), ("assess", AssessScreen),
+                             ("decide", DecideScreen), ("execute", ExecuteScreen),
+                             ("verify", VerifyScreen)):
+            self.add_mode(mode, screen)
+        if self.context.keymap:
+            self.set_keymap(dict(self.context.keymap))
+        if self.session is None:
+            self.switch_mode("start")
+        else:
+            self.attach(self.session)
+
+    def attach(self, session: IncidentSession) -> None:
+        """Drive `session` from now on and show its current phase."""
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+        self.session = session
+        self.timeline = [describe(e) for e in session.journal_events()]
+        self._unsubscribe = session.subscribe(self._bridge)
+        self.incident = session.snapshot()
+        self.switch_mode(PHASE_MODES[self.phase])
+        if session.read_only:
+            self.follow_journal()
+
+    def _bridge(self, event: SessionEvent) -> None:
+        """Session subscriber: may run on any thread; post_message is thread-safe."""
+        self.post_message(SessionEventArrived(event))
+
+    @on(SessionEventArrived)
+    def _on_session_event(self, message: SessionEventArrived) -> None:
+        event = message.event
+        if isinstance(event, Journaled):
+            self.timeline.append(describe(event.event))
+            self.incident = event.state
+        # Screens get every event too (step output streams to the step card).
+        if isinstance(self.screen, Screen):
+            self.screen.post_message(SessionEventArrived(event))
+        if isinstance(event, StepFinished) and self._exit_when_safe:
+            self.exit(0)
+
+    @property
+    def phase(self) -> Phase:
+        """Where the incident stands (derived from the journal)."""
+        if self.session is None:
+            return Phase.ASSESS
+        return self.session.phase()
+
+    # ---- workers: every session operation runs off the UI thread ----------------------------
+    def run_in_session(self, label: str, operation: Callable[[], Any],
+                       done: Callable[[Any], None] | None = None) -> Worker[Any]:
+        """Run a blocking session operation in a thread worker; errors become notifications."""
+        def job() -> Any:
+            result = operation()
+            if done is not None:
+                self.call_from_thread(done, result)
+            return result
+
+        return self.run_worker(job, name=label, group="session", thread=True,
+                               exit_on_error=False, description=label)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """One handler for every worker error: a notification and a journal entry."""
+        worker = event.worker
+        if event.state is not WorkerState.ERROR or worker.error is None:
+            return
+        from tui.session.core import SessionError
+
+        error = worker.error
+        message = str(error) if isinstance(error, SessionError) else (
+            f"{worker.name or 'background work'} failed: {error}")
+        self.notify(message, title="Not done", severity="error", timeout=10)
+        if self.session is not None and not self.session.read_only and \
+                not isinstance(error, SessionError):
+            self.run_worker(lambda: self.session.journal_error(message), thread=True,
+                            exit_on_error=False, group="journal")
+
+    # ---- confirmation: asked from a worker thread, answered by a dialog ---------------------
+    def confirm_from_thread(self, request: ConfirmationRequest) -> bool:
+        """The session's confirmer: show the dialog, block this worker until it is answered."""
+        from screens.confirm_step import ConfirmStepScreen
+
+        future: concurrent.futures.Future[bool] = concurrent.futures.Future()
+        self._pending.append(future)
+
+        def show() -> None:
+            self.push_screen(ConfirmStepScreen(request),
+                             callback=lambda answer: future.set_result(bool(answer)))
+
+        try:
+            self.call_from_thread(show)
+            return future.result()
+        except (RuntimeError, concurrent.futures.CancelledError):
+            return False  # the app is closing: nothing is confirmed
+        finally:
+            if future in self._pending:
+                self._pending.remove(future)
+
+    def on_unmount(self) -> None:
+        """Decline every open question, stop following, release the session."""
+        for future in list(self._pending):
+            if not future.done():
+                future.set_result(False)
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+
+    # ---- follow mode -------------------------------------------------------------------------
+    @work(thread=True, group="follow", exclusive=True, exit_on_error=False)
+    def follow_journal(self) -> None:
+        """Read-only: apply what the holding process appends, as it lands."""
+        session = self.session
+        worker = get_current_worker()
+        while session is not None and not worker.is_cancelled:
+            session.poll()
+            if session.state.status is IncidentStatus.RESOLVED:
+                return
+            time.sleep(0.1)
+
+    # ---- actions ----------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Phase keys only once an incident is open."""
+        if action == "phase":
+            return self.session is not None
+        return True
+
+    def action_phase(self, mode: str) -> None:
+        """Show a phase (earlier phases stay readable; later ones wait for their turn)."""
+        order = ["assess", "decide", "execute", "verify"]
+        reached = PHASE_MODES[self.phase]
+        if order.index(mode) > order.index(reached):
+            self.notify(f"{mode} comes after {reached}: finish {reached} first",
+                        severity="warning")
+            return
+        self.switch_mode(mode)
+
+    def action_help(self) -> None:
+        """Every key of this screen, and the drill's second-pane instructions."""
+        from screens.help import HelpScreen
+
+        self.push_screen(HelpScreen(self.screen, self.context.drill))
+
+    def action_stop(self) -> None:
+        """Ctrl-C: stop at the next safe point; again: abort. Nothing running: quit."""
+        session = self.session
+        running = session.state.running_step if session is not None else None
+        if session is None or session.read_only or running is None:
+            self.exit(0)
+            return
+        from screens.stop import StopScreen
+
+        self._exit_when_safe = True
+        level = "abort" if session.state.stop_requested else "next_safe_point"
+        self.run_in_session("stop", session.request_stop)
+        if level == "abort":
+            self.exit(130)
+            return
+        step = session.step(running.step_id)
+        self.push_screen(StopScreen(step.title, step.danger or step.point_of_no_return))
+
+    def action_quit_safely(self) -> None:
+        """q: quit, asking first when a step is running."""
+        session = self.session
+        running = session.state.running_step if session is not None else None
+        if running is None or session is None or session.read_only:
+            self.exit(0)
+            return
+        from screens.quit import QuitScreen
+
+        def answered(stop: bool | None) -> None:
+            if stop:
+                self.action_stop()
+
+        self.push_screen(QuitScreen(running.title or running.step_id), callback=answered)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """The palette lists every action of the current screen, with its key."""
+        yield from super().get_system_commands(screen)
+        seen: set[str] = set()
+        for key, active in screen.active_bindings.items():
+            binding = active.binding
+            if not binding.description or binding.action in seen or binding.system:
+                continue
+            seen.add(binding.action)
+            shown = self.get_key_display(binding)
+            action = binding.action
+            node = active.node
+            yield SystemCommand(f"{binding.description} ({shown})", binding.tooltip or
+                                binding.description,
+                                lambda action=action, node=node: self.run_action(action, node))
+            del key
+
+
+def create_app(context: AppContext) -> RollbackApp:
+    """The app factory: tests and the command line build the app the same way."""
+    return RollbackApp(context)
