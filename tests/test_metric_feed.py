@@ -267,10 +267,13 @@ async def test_the_window_changes_at_run_time(drill) -> None:
         long = (await feed.poll_once())["error_ratio"]
         feed.set_window(300)
         shrunk = (await feed.poll_once())["error_ratio"]
+        feed.set_window(1800)
+        regrown = (await feed.poll_once())["error_ratio"]
     assert 585 <= short.points[-1][0] - short.points[0][0] <= 600
     assert 3585 <= long.points[-1][0] - long.points[0][0] <= 3600 and long.window == 3600
     assert 285 <= shrunk.points[-1][0] - shrunk.points[0][0] <= 300
-    assert shrunk.points[-1] == long.points[-1] or shrunk.updated_at > long.updated_at
+    assert shrunk.updated_at > long.updated_at
+    assert 1785 <= regrown.points[-1][0] - regrown.points[0][0] <= 1800
 
 
 async def test_one_connection_serves_every_poll(drill, forwarder) -> None:
@@ -330,16 +333,21 @@ async def test_a_server_that_never_answers_leaves_the_views_stale() -> None:
     assert task.exception() is None
 
 
-async def test_a_query_with_a_missing_parameter_names_it(drill) -> None:
+async def test_queries_that_cannot_work_name_the_fix(drill) -> None:
     _, info = drill("bad-release", speed=20)
     broken = Metric("orders", 'orders:rate5m{shop="{{ shop }}"}', "req/s", 1.0, "below_is_bad")
-    async with MetricFeed(info.prometheus, [*METRICS[:1], broken], VALUES) as feed:
+    unknown = Metric("targets_up", "up", "", 1.0, "below_is_bad")
+    async with MetricFeed(info.prometheus, [*METRICS[:1], broken, unknown], VALUES) as feed:
         views = await feed.poll_once()
     assert views["error_ratio"].status is MetricStatus.BAD and feed.failures == 0
-    assert views["orders"].status is MetricStatus.UNKNOWN and not views["orders"].stale
-    assert views["orders"].last_error is not None
-    assert "the query of orders cannot be filled in" in views["orders"].last_error
-    assert "'shop'" in views["orders"].last_error
+    orders, up = views["orders"], views["targets_up"]
+    assert orders.status is MetricStatus.UNKNOWN and not orders.stale
+    assert orders.last_error is not None and "'shop'" in orders.last_error
+    assert "the query of orders cannot be filled in" in orders.last_error
+    # Prometheus refuses the expression (HTTP 400): retrying cannot help, the runbook must change.
+    assert up.stale and up.status is MetricStatus.UNKNOWN and up.last_error is not None
+    assert "HTTP 400 (bad_data)" in up.last_error and "'up'" in up.last_error
+    assert up.last_error.endswith("— fix the query of targets_up in the runbook")
 
 
 # --- prom.check ---------------------------------------------------------------------------

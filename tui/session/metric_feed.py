@@ -158,14 +158,22 @@ class MetricFeed:
                 await self._fill(track, track.query, track.points[-1][0], now)  # an outage's gap
             sample = await self.prometheus.query_one(track.query, at=now)
         except PrometheusError as exc:
-            self._failed(track, now, str(exc))
+            if exc.status in (400, 422):
+                # PromQL Prometheus refuses: asking again will not help, the runbook must change.
+                self._failed(track, now, f"{exc} — fix the query of {track.metric.name} in the "
+                             "runbook")
+            else:
+                self._failed(track, now, f"{exc} — showing the last values and retrying")
             return False
         except Exception as exc:  # unexpected answers must not stop the feed
             log.exception("metric feed: %s", track.metric.name)
             self._failed(track, now, f"reading {track.metric.name} from "
-                         f"{self.prometheus.shown_url} failed: {type(exc).__name__}: {exc}")
+                         f"{self.prometheus.shown_url} failed: {type(exc).__name__}: {exc} — "
+                         "showing the last values and retrying")
             return False
         track.points = _appended(track.points, (now, sample.value), now - self.window)
+        # What was trimmed is no longer covered: a window made longer again refetches it.
+        track.covered_from = max(track.covered_from or start, start)
         track.error = track.failed_since = None
         return True
 
@@ -187,16 +195,16 @@ class MetricFeed:
     @staticmethod
     def _failed(track: _Track, now: float, error: str) -> None:
         track.failed_since = track.failed_since or now
-        track.error = f"{error} — showing the last values and retrying"
+        track.error = error
 
     def _publish(self, now: float | None = None) -> dict[str, MetricView]:
         now = self.clock() if now is None else now
-        retry_at = self.next_poll_at if self.failures else None
         self._views = {
             name: metric_view(t.metric, t.points, now=now, baseline=self.baselines.get(name),
                               tolerance=self.tolerances.get(name), stale_since=t.failed_since,
                               last_error=t.error, marks=self.marks,
-                              retry_at=retry_at if t.failed_since else None, window=self.window)
+                              retry_at=self.next_poll_at if t.failed_since else None,
+                              window=self.window)
             for name, t in self._tracks.items()}
         if self.on_update is not None:
             self.on_update(MappingProxyType(self._views))
