@@ -171,7 +171,7 @@ class MetricFeed:
                          f"{self.prometheus.shown_url} failed: {type(exc).__name__}: {exc} — "
                          "showing the last values and retrying")
             return False
-        track.points = _appended(track.points, (now, sample.value), now - self.window)
+        track.points = append_point(track.points, (now, sample.value), now - self.window)
         # What was trimmed is no longer covered: a window made longer again refetches it.
         track.covered_from = max(track.covered_from or start, start)
         track.error = track.failed_since = None
@@ -224,7 +224,7 @@ def _trimmed(points: tuple[Point, ...], oldest: float) -> tuple[Point, ...]:
     return points[cut:] if cut else points
 
 
-def _appended(points: tuple[Point, ...], point: Point, oldest: float) -> tuple[Point, ...]:
+def append_point(points: tuple[Point, ...], point: Point, oldest: float) -> tuple[Point, ...]:
     """The points with `point` added (if newer) and those before `oldest` dropped: one copy."""
     cut = bisect_left(points, oldest, key=lambda p: p[0])
     if points and point[0] <= points[-1][0]:
