@@ -14,18 +14,16 @@ Prints JSON; exits 1 if a target is missed.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-import os
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
+
+from bench_kube_pods import drill_process  # benchmarks run as scripts: their folder is on the path
 
 from tui.adapters.prometheus import Prometheus
 from tui.domain.metrics import Baseline, metric_view
@@ -102,27 +100,11 @@ async def http_seconds(url: str) -> dict[str, float]:
     return {"fill": fill, "shared": shared, "fresh": fresh}
 
 
-@contextlib.contextmanager
-def drill_process(folder: Path) -> Iterator[dict[str, Any]]:
-    """`rollback drill bad-release --serve` in a child process; yields its info line."""
-    env = {**os.environ, "ROLLBACK_HOME": str(folder / "home")}
-    child = subprocess.Popen([sys.executable, "-m", "tui", "drill", "bad-release", "--serve",
-                              "--speed", "20"], stdout=subprocess.PIPE, env=env, text=True)
-    try:
-        line = child.stdout.readline() if child.stdout else ""
-        if not line:
-            raise RuntimeError(f"the drill exited with {child.wait()} before it was ready")
-        yield json.loads(line)
-    finally:
-        child.send_signal(signal.SIGTERM)
-        child.wait(timeout=30)
-
-
 def main() -> int:
     """Measure both, report."""
     bookkeeping = bookkeeping_seconds()
     with (tempfile.TemporaryDirectory(prefix="bench-metric-feed-") as folder,
-          drill_process(Path(folder)) as info):
+          drill_process(Path(folder), "bad-release") as info):
         http = asyncio.run(http_seconds(info["prometheus"]))
     frame_share = bookkeeping / FRAME_S
     http_ratio = http["shared"] / http["fresh"]
