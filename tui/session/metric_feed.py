@@ -1,5 +1,11 @@
 """The live metric feed the metric panels subscribe to: a window of each runbook metric from one
-Prometheus, polled, judged against the frozen baselines, and honest about staleness."""
+Prometheus, polled, judged against the frozen baselines, and honest about staleness.
+
+Times are real epoch seconds from the feed's clock, and every query names its time, so fetched
+and polled points share one timeline even when Prometheus' clock differs. A drill at --speed X
+keeps real timestamps too (its history is an hour of real time); only its recording rules'
+[5m] window shrinks to 5m/X, so after a rollback its values settle X times sooner.
+"""
 
 from __future__ import annotations
 
