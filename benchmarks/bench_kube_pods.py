@@ -63,10 +63,10 @@ def peak_bytes(fn: Callable[[], Any]) -> tuple[int, int]:
 
 
 @contextlib.contextmanager
-def drill_process(folder: Path) -> Iterator[dict[str, Any]]:
-    """`rollback drill scale-5000 --serve` in a child process; yields its info line."""
+def drill_process(folder: Path, scenario: str = "scale-5000") -> Iterator[dict[str, Any]]:
+    """`rollback drill SCENARIO --serve` in a child process; yields its info line."""
     env = {**os.environ, "ROLLBACK_HOME": str(folder / "home")}
-    child = subprocess.Popen([sys.executable, "-m", "tui", "drill", "scale-5000", "--serve",
+    child = subprocess.Popen([sys.executable, "-m", "tui", "drill", scenario, "--serve",
                               "--speed", "20"], stdout=subprocess.PIPE, env=env, text=True)
     try:
         line = child.stdout.readline() if child.stdout else ""

@@ -110,6 +110,27 @@ async def test_metrics_down_is_a_503_with_the_reason(drill) -> None:
     assert "HTTP 503 (unavailable): metrics API down" in str(caught.value)
 
 
+async def test_query_one_names_missing_and_ambiguous_series(drill) -> None:
+    _, info = drill("blue-green")  # three services answer the ratio without a matcher
+    async with Prometheus(info.prometheus, environ=NO_ENV) as prom:
+        one = await prom.query_one(RATIO, at=time.time())
+        with pytest.raises(PrometheusError) as none:
+            await prom.query_one(RATIO.replace("checkout", "nope"))
+        with pytest.raises(PrometheusError) as several:
+            await prom.query_one("service:http_requests_errors:ratio_rate5m")
+    assert one.labels["service"] == "checkout"
+    assert str(none.value).startswith(f"no data for {RATIO.replace('checkout', 'nope')!r} at "
+                                      f"{info.prometheus}: is the series recorded")
+    assert "returned 3 series" in str(several.value)
+    assert "narrow it with label matchers" in str(several.value)
+
+
+def test_baselines_and_verdicts_are_the_domains() -> None:
+    from tui.domain import metrics
+
+    assert (Baseline, Verdict, evaluate) == (metrics.Baseline, metrics.Verdict, metrics.evaluate)
+
+
 async def test_build_info(drill) -> None:
     _, info = drill("bad-flag")
     async with Prometheus(info.prometheus, environ=NO_ENV) as prom:
@@ -358,7 +379,11 @@ def _make_certificates(openssl: str, folder: Path) -> Path:
 
 
 def _wait_for_ratio(base: str, ca: Path, process: subprocess.Popen[bytes], log: Path) -> None:
-    """Wait until the recording rule has produced the checkout error ratio (a few seconds)."""
+    """Wait until the recording rule has produced a checkout error ratio (a few seconds).
+
+    Its first evaluations can be NaN: two scrapes that fall between two of the drill's
+    once-a-second traffic ticks see the same counters, and rate() of no change is 0/0.
+    """
     context = ssl.create_default_context(cafile=str(ca))
     auth = "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
     url = f"{base}/api/v1/query?query={urllib.parse.quote(RATIO)}"
@@ -367,7 +392,8 @@ def _wait_for_ratio(base: str, ca: Path, process: subprocess.Popen[bytes], log: 
         try:
             request = urllib.request.Request(url, headers={"Authorization": auth})
             with urllib.request.urlopen(request, timeout=2, context=context) as response:
-                if json.loads(response.read())["data"]["result"]:
+                result = json.loads(response.read())["data"]["result"]
+                if result and math.isfinite(float(result[0]["value"][1])):
                     return
         except OSError:
             pass

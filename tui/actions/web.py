@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
 from collections.abc import Mapping
@@ -10,7 +11,7 @@ from typing import Any
 from tui.actions.base import FAILED, OK, SKIPPED, ActionContext, ActionError, Outcome, run_async
 from tui.adapters.probes import UNSET, http_check, http_request
 from tui.adapters.prometheus import Prometheus, PrometheusError, evaluate
-from tui.domain.runbook import render_args
+from tui.domain.runbook import Metric, render_args
 
 SENSITIVE = ("authorization", "cookie", "token", "secret", "key", "password")
 
@@ -101,6 +102,11 @@ class PromCheck:
             raise ActionError("prom.check needs a Prometheus URL: set the prometheus_url "
                               "parameter or give --prometheus")
         query, metric = self._query(args, ctx)
+        return run_async(self._watch(url, query, metric, args, ctx))
+
+    async def _watch(self, url: str, query: str, metric: Metric | None,
+                     args: Mapping[str, Any], ctx: ActionContext) -> Outcome:
+        """Poll until the value is good for `for` (or gives up), over one connection pool."""
         hold = ctx.seconds(args.get("for"), "0s")
         # Metrics settle over the query window after a change: wait (bounded) for the
         # value to be good and to stay good for `for`.
@@ -109,45 +115,36 @@ class PromCheck:
         good_since: float | None = None
         verdict = None
         value = math.nan
-        while True:
-            try:
-                value = run_async(self._value(url, query))
-            except PrometheusError as exc:
-                return Outcome(FAILED, f"{exc}", {"query": query, "error": str(exc)})
-            verdict = evaluate(value, metric=metric, threshold=args.get("threshold"),
-                               direction=args.get("direction"),
-                               baseline=ctx.baselines.get(metric.name if metric else query),
-                               tolerance=args.get("baseline_tolerance"),
-                               name=metric.name if metric else None)
-            now = time.monotonic()
-            if verdict.ok:
-                good_since = now if good_since is None else good_since
-                if now - good_since >= hold:
-                    break
-                ctx.progress(f"{verdict.message}; holding {now - good_since:.0f}s of {hold:.0f}s")
-            else:
-                good_since = None
-                if not hold or now >= give_up or ctx.cancel.is_set():
-                    break
-                ctx.progress(f"{verdict.message}; waiting for it to settle")
-            if ctx.cancel.wait(interval):
-                break
+        try:
+            async with Prometheus(url) as prometheus:
+                while True:
+                    value = (await prometheus.query_one(query)).value
+                    verdict = evaluate(
+                        value, metric=metric, threshold=args.get("threshold"),
+                        direction=args.get("direction"),
+                        baseline=ctx.baselines.get(metric.name if metric else query),
+                        tolerance=args.get("baseline_tolerance"),
+                        name=metric.name if metric else None)
+                    now = time.monotonic()
+                    if verdict.ok:
+                        good_since = now if good_since is None else good_since
+                        if now - good_since >= hold:
+                            break
+                        ctx.progress(f"{verdict.message}; holding {now - good_since:.0f}s of "
+                                     f"{hold:.0f}s")
+                    else:
+                        good_since = None
+                        if not hold or now >= give_up or ctx.cancel.is_set():
+                            break
+                        ctx.progress(f"{verdict.message}; waiting for it to settle")
+                    if await asyncio.to_thread(ctx.cancel.wait, interval):
+                        break
+        except PrometheusError as exc:
+            return Outcome(FAILED, f"{exc}", {"query": query, "error": str(exc)})
         detail = {"query": query, "value": value if math.isfinite(value) else None}
         if ctx.cancel.is_set():
             return Outcome(FAILED, f"interrupted while watching: {verdict.message}", detail)
         return Outcome(OK if verdict.ok else FAILED, verdict.message, detail)
-
-    @staticmethod
-    async def _value(url: str, query: str) -> float:
-        async with Prometheus(url) as prometheus:
-            samples = await prometheus.query(query)
-        if not samples:
-            raise PrometheusError(f"no data for {query!r} at {url}: is the series recorded "
-                                  "(recording rules loaded, target scraped)?")
-        if len(samples) > 1:
-            raise PrometheusError(f"{query!r} returned {len(samples)} series; narrow it with "
-                                  "label matchers")
-        return samples[0].value
 
 
 EXECUTORS = (HttpRequest(), HttpCheck(), PromCheck())

@@ -1,24 +1,27 @@
-"""The Prometheus HTTP API (async, httpx): instant and range queries, baselines, verdicts."""
+"""The Prometheus HTTP API (async, httpx): instant and range queries, baselines."""
 
 from __future__ import annotations
 
 import math
 import os
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Self
 
 import httpx
 
 from tui.adapters.probes import safe_url, ssl_verify
-from tui.domain.runbook import Metric
+from tui.domain.metrics import DIRECTIONS, Baseline, Verdict, evaluate
+
+# Baselines and verdicts are domain logic; they stay importable from here for older callers.
+__all__ = ["DIRECTIONS", "Baseline", "Prometheus", "PrometheusError", "Sample", "Series",
+           "Verdict", "evaluate"]
 
 TOKEN_ENV = "ROLLBACK_PROMETHEUS_TOKEN"
 USER_ENV = "ROLLBACK_PROMETHEUS_USER"
 PASSWORD_ENV = "ROLLBACK_PROMETHEUS_PASSWORD"
 CA_FILE_ENV = "ROLLBACK_PROMETHEUS_CA_FILE"
-DIRECTIONS = ("above_is_bad", "below_is_bad")
 _LONG_QUERY = 1500  # characters: longer expressions go in a POST body, past URL-length limits
 
 
@@ -175,6 +178,19 @@ class Prometheus:
                               "a vector or scalar (for a range vector use query_range)",
                               url=self.shown_url)
 
+    async def query_one(self, expr: str, at: float | datetime | None = None) -> Sample:
+        """The single sample `expr` gives; PrometheusError if it gives none or several."""
+        samples = await self.query(expr, at)
+        if not samples:
+            raise PrometheusError(f"no data for {expr!r} at {self.shown_url}: is the series "
+                                  "recorded (recording rules loaded, target scraped)?",
+                                  url=self.shown_url)
+        if len(samples) > 1:
+            raise PrometheusError(f"{expr!r} returned {len(samples)} series at "
+                                  f"{self.shown_url}; narrow it with label matchers",
+                                  url=self.shown_url)
+        return samples[0]
+
     async def query_range(self, expr: str, start: float | datetime, end: float | datetime,
                           step: float) -> list[Series]:
         """Evaluate `expr` every `step` seconds from `start` to `end`."""
@@ -218,117 +234,3 @@ class Prometheus:
                                   " — no baseline (was the series recorded then?)",
                                   url=self.shown_url)
         return Baseline.from_values(expr, stop - window, stop, values)
-
-
-def _quantile(ordered: list[float], q: float) -> float:
-    """Linear interpolation between closest ranks (numpy's default)."""
-    position = (len(ordered) - 1) * q
-    low = math.floor(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-
-
-@dataclass(frozen=True, slots=True)
-class Baseline:
-    """What a metric looked like over a window (the pre-release normal), as journaled."""
-
-    expr: str
-    start: float
-    end: float
-    mean: float
-    p50: float
-    p95: float
-    max: float
-    samples: int
-
-    @classmethod
-    def from_values(cls, expr: str, start: float, end: float, values: list[float]) -> Baseline:
-        """Summarise finite values (at least one)."""
-        ordered = sorted(values)
-        return cls(expr, start, end, sum(ordered) / len(ordered), _quantile(ordered, 0.5),
-                   _quantile(ordered, 0.95), ordered[-1], len(ordered))
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-safe dict for the journal."""
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Baseline:
-        """Rebuild a journaled baseline; ValueError names a missing or malformed field."""
-        try:
-            return cls(str(data["expr"]), *(float(data[k]) for k in
-                                            ("start", "end", "mean", "p50", "p95", "max")),
-                       int(data["samples"]))
-        except KeyError as exc:
-            raise ValueError(f"baseline record lacks the field {exc.args[0]!r}") from None
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"baseline record has a malformed field: {exc}") from None
-
-
-@dataclass(frozen=True, slots=True)
-class Verdict:
-    """Whether a metric value is acceptable, and the sentence that says why."""
-
-    ok: bool
-    message: str
-
-
-def _fmt(value: float) -> str:
-    if not math.isfinite(value):
-        return str(value)
-    if value != 0 and abs(value) < 0.001:
-        return f"{value:.2g}"
-    return f"{value:.1f}" if abs(value) >= 1000 else f"{value:.3f}"
-
-
-def _times(ratio: float) -> str:
-    if not math.isfinite(ratio):
-        return "∞×"
-    return f"{ratio:.0f}×" if ratio >= 10 else f"{ratio:.2g}×"
-
-
-def evaluate(value: float, *, metric: Metric | None = None, threshold: float | None = None,
-             direction: str | None = None, baseline: Baseline | None = None,
-             tolerance: float | None = None, name: str | None = None) -> Verdict:
-    """Judge a current value against a threshold and the baseline mean times `tolerance`.
-
-    The metric supplies name, threshold and direction unless given; direction defaults to
-    above_is_bad. A NaN value (no data, e.g. no requests) is never ok.
-    """
-    label = name or (metric.name if metric else "value")
-    if threshold is None and metric is not None:
-        threshold = metric.threshold
-    direction = direction or (metric.direction if metric else "above_is_bad")
-    if direction not in DIRECTIONS:
-        raise ValueError(f"direction {direction!r}: expected one of {', '.join(DIRECTIONS)}")
-    above = direction == "above_is_bad"
-    if math.isnan(value):
-        return Verdict(False, f"{label} has no value (NaN: no data in the window, e.g. no "
-                       "requests), so it cannot be judged good")
-    ok, parts = True, [f"{label} {_fmt(value)}"]
-    if threshold is not None:
-        bad = value > threshold if above else value < threshold
-        ok = not bad
-        sign = (">" if bad else "≤") if above else ("<" if bad else "≥")
-        parts[0] += f" {sign} threshold {_fmt(threshold)}"
-    notes: list[str] = []
-    if baseline is not None:
-        notes.append(f"baseline {_fmt(baseline.mean)}")
-        if baseline.mean != 0:
-            notes.append(f"{_times(value / baseline.mean)} baseline")
-        if tolerance is not None and baseline.mean == 0:
-            # A zero baseline times any tolerance is zero: every non-zero value would fail.
-            notes.append("a zero baseline cannot be scaled; judged by the threshold")
-        elif tolerance is not None:
-            limit = tolerance * baseline.mean
-            beyond = value > limit if above else value < limit
-            if beyond:
-                ok = False
-                notes.append(f"{'over' if above else 'under'} the {tolerance:g}× tolerance")
-            else:
-                notes.append(f"within the {tolerance:g}× tolerance")
-    elif tolerance is not None:
-        notes.append("no baseline to compare with")
-    if threshold is None and (baseline is None or tolerance is None):
-        notes.append("nothing to judge it by: no threshold or baseline tolerance")
-    return Verdict(ok, parts[0] + (f" ({', '.join(notes)})" if notes else ""))
