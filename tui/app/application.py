@@ -28,7 +28,6 @@ from tui.session.events import (
     Journaled,
     SessionEvent,
     StepFinished,
-    StepProgressed,
 )
 
 if TYPE_CHECKING:

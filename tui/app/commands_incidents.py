@@ -115,7 +115,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _attach(incident: str):  # noqa: ANN202 - an IncidentSession, imported lazily
+def _attach(incident: str):
     """Open an existing incident for a one-off change (a tick, a note)."""
     from tui.adapters.journal import actor_name
     from tui.app.commands_resume import find_incident, session_config

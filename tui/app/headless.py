@@ -222,13 +222,12 @@ class HeadlessDriver:
             session.journal_error(str(exc))
             self.print.emit("stop", f"stopped before changing anything: {exc}")
             return False
-        gates = session.gate_items()
-        if gates and any(session.state.check_status(g.id) is not CheckStatus.PASS
-                         for g in gates):
-            if not session.run_gates():
-                self.print.emit("stop", "stopped before changing anything: a pre-rollback "
-                                "check failed")
-                return False
+        unchecked = [g for g in session.gate_items()
+                     if session.state.check_status(g.id) is not CheckStatus.PASS]
+        if unchecked and not session.run_gates():
+            self.print.emit("stop", "stopped before changing anything: a pre-rollback check "
+                            "failed")
+            return False
         return True
 
     def _steps(self, session: IncidentSession) -> str | None:

@@ -28,11 +28,11 @@ from tui.adapters.journal import (
     read_journal,
 )
 from tui.adapters.kube_types import KubeError
-from tui.adapters.prometheus import Baseline
 from tui.domain import incident as ev
-from tui.domain.incident import IncidentState, JournalEvent, Redactor, apply_event
-from tui.domain.runbook import CheckItem, Runbook, render_args
 from tui.domain.checklist import incident_phase
+from tui.domain.incident import IncidentState, JournalEvent, Redactor, apply_event
+from tui.domain.metrics import Baseline
+from tui.domain.runbook import CheckItem, Runbook, render_args
 from tui.domain.status import CheckStatus, IncidentStatus, Phase, StepStatus
 from tui.domain.target import RolloutTarget
 from tui.session.events import (

@@ -107,7 +107,7 @@ class DecidingMixin(SessionCore):
         minutes = ((self.state.assessment or {}).get("inputs") or {}).get("duration_minutes")
         if minutes is None or self.state.opened_at is None:
             return None
-        opened = datetime.fromisoformat(self.state.opened_at.replace("Z", "+00:00"))
+        opened = datetime.fromisoformat(self.state.opened_at)
         return opened - timedelta(minutes=float(minutes))
 
     # ---- targets -----------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from collections import deque
 from dataclasses import dataclass
 from enum import StrEnum
 
-from tui.actions.base import ActionContext, Outcome
+from tui.actions.base import Outcome
 from tui.actions.registry import changes_state, describe, evidence, execute
 from tui.adapters.kube_types import KubeError
 from tui.domain import incident as ev
