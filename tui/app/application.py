@@ -31,6 +31,7 @@ from tui.session.events import (
 )
 
 if TYPE_CHECKING:
+    from tui.app.launch import Opener
     from tui.app.paths import Paths
     from tui.session.session import IncidentSession
 
@@ -62,7 +63,7 @@ class AppContext:
     production_pattern: str = "prod"
     theme: str = "textual-dark"
     live_feeds: bool = True
-    open_session: Callable[..., IncidentSession] | None = None
+    opener: Opener | None = None
 
 
 class SessionEventArrived(Message):

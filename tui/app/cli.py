@@ -88,8 +88,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        parser.print_help()
-        return EXIT_USAGE
+        from tui.app.launch import interactive
+
+        if not interactive():
+            parser.print_help()
+            return EXIT_USAGE
+        from tui.app import commands_tui
+
+        return commands_tui.start()
     try:
         if args.command == "runbooks":
             from tui.app import commands_runbooks

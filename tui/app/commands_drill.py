@@ -59,6 +59,13 @@ def run(args: argparse.Namespace) -> int:
     if args.speed <= 0:
         print("rollback: --speed must be positive", file=sys.stderr)
         return EXIT_USAGE
+    from tui.app.launch import interactive
+
+    if not args.serve and interactive():
+        from tui.app import commands_tui
+
+        return commands_tui.drill(args.scenario, speed=args.speed, faults=args.fault,
+                                  seed=args.seed)
     try:
         scenario = find_scenario(args.scenario)
     except ScenarioError as exc:

@@ -154,9 +154,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"rollback: {exc}", file=sys.stderr)
         return EXIT_USAGE
     if not args.headless:
-        print("rollback: the guided (TUI) resume is not available in this version; add "
-              "--headless (and --yes to confirm re-runs)", file=sys.stderr)
-        return EXIT_USAGE
+        from tui.app import commands_tui
+
+        return commands_tui.resume(found.folder.name)
     from tui.app.headless import RunOptions, run_headless
 
     config = session_config(found.state, paths, settings, args, actor)

@@ -28,7 +28,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     run.add_argument("--prometheus", metavar="URL", help="Prometheus base URL")
     run.add_argument("--dry-run", action="store_true",
                      help="change nothing: server-side dry runs, commands only shown")
-    run.add_argument("--headless", action="store_true", help="run unattended, print results")
+    run.add_argument("--headless", action="store_true",
+                     help="run unattended, print results (default: the guided TUI)")
     run.add_argument("--yes", action="store_true", help="confirm high-risk steps in advance")
     run.add_argument("--reason", default="", help="why the rollback was decided (journaled)")
     run.add_argument("--detected-at", metavar="TIME",
@@ -52,10 +53,6 @@ def run(args: argparse.Namespace) -> int:
     from tui.app.paths import resolve_paths
     from tui.domain.durations import parse_duration
 
-    if not args.headless:
-        print("rollback: the guided (TUI) run is not available in this version; add "
-              "--headless (and --yes for high-risk steps)", file=sys.stderr)
-        return EXIT_USAGE
     if args.time_scale <= 0:
         print("rollback: --time-scale must be positive", file=sys.stderr)
         return EXIT_USAGE
@@ -95,6 +92,10 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"rollback: --baseline-before: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    if not args.headless:
+        from tui.app import commands_tui
+
+        return commands_tui.run_runbook(path, given, args, settings)
     from tui.app.headless import RunOptions, run_headless
     from tui.session.core import SessionConfig
 

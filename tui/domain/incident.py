@@ -349,6 +349,7 @@ class IncidentState:
     verified_by: str = ""
     assessment: dict[str, Any] | None = None
     assessments: int = 0
+    first_assessed_at: str | None = None
     decision: dict[str, Any] | None = None
     targets: dict[str, dict[str, Any]] = field(default_factory=dict)
     steps: dict[str, StepState] = field(default_factory=dict)
@@ -480,6 +481,7 @@ def _on_resolved(state: IncidentState, event: JournalEvent) -> None:
 def _on_assessment(state: IncidentState, event: JournalEvent) -> None:
     state.assessment = event.data
     state.assessments += 1
+    state.first_assessed_at = state.first_assessed_at or event.ts
     severity = (event.data.get("inputs") or {}).get("severity")
     if severity:
         state.severity = str(severity)

@@ -1,0 +1,176 @@
+"""Opening the guided TUI: from the command line (run, resume, follow, drill, bare `rollback`)
+or from the start screen — one `Opener` makes the sessions, one factory makes the app."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tui.app.catalog import validate_file
+from tui.app.commands_resume import find_incident
+from tui.app.config import Settings
+from tui.app.paths import Paths
+from tui.session.core import SessionConfig, SessionError
+from tui.session.events import ConfirmationRequest
+
+if TYPE_CHECKING:
+    from tui.app.application import DrillHandle, RollbackApp
+    from tui.drill.cluster import DrillCluster
+    from tui.session.session import IncidentSession
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+@dataclass
+class Opener:
+    """Makes incident sessions for the app (new, resume, follow, drill); confirmations go to
+    whichever app is running."""
+
+    paths: Paths
+    settings: Settings
+    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    app: RollbackApp | None = None
+    drills: list[DrillCluster] = field(default_factory=list)
+
+    @property
+    def actor(self) -> str:
+        """Who the journal names."""
+        from tui.adapters.journal import actor_name
+
+        return self.settings.actor or actor_name(dict(self.environ))
+
+    def confirm(self, request: ConfirmationRequest) -> bool:
+        """The sessions' confirmer: the running app's dialog (declined when there is none)."""
+        return self.app.confirm_from_thread(request) if self.app is not None else False
+
+    def config(self, **overrides: Any) -> SessionConfig:
+        """Session settings: the settings file, then what the caller says."""
+        base: dict[str, Any] = {
+            "incidents_dir": self.paths.incidents_dir, "kubeconfig": self.settings.kubeconfig,
+            "context": self.settings.context, "namespace": self.settings.namespace,
+            "prometheus_url": self.settings.prometheus_url, "environ": dict(self.environ),
+            "actor": self.actor, "confirmer": self.confirm}
+        base.update({k: v for k, v in overrides.items() if v is not None})
+        return SessionConfig(**base)
+
+    def new(self, runbook_path: Path, given: Mapping[str, str], **overrides: Any
+            ) -> IncidentSession:
+        """Open a new incident for a runbook file with these parameter values."""
+        from tui.session.session import IncidentSession
+
+        result = validate_file(runbook_path)
+        if result.runbook is None:
+            raise SessionError("\n".join(result.messages()))
+        runbook = result.runbook
+        given = dict(given)
+        namespace, prometheus = overrides.get("namespace"), overrides.get("prometheus_url")
+        if namespace and runbook.parameter("namespace") and "namespace" not in given:
+            given["namespace"] = namespace
+        if prometheus and runbook.parameter("prometheus_url") and \
+                "prometheus_url" not in given:
+            given["prometheus_url"] = prometheus
+        try:
+            values = runbook.resolve_parameters(given, self.environ)
+        except ValueError as exc:
+            raise SessionError(str(exc)) from None
+        return IncidentSession.open(runbook, runbook_path.read_bytes(), values,
+                                    self.config(**overrides))
+
+    def resume(self, incident_id: str | None) -> IncidentSession:
+        """Take over an open incident whose session ended."""
+        from tui.app.commands_resume import session_config
+        from tui.session.session import IncidentSession
+
+        found = find_incident(incident_id, self.paths, self.actor)
+        config = session_config(found.state, self.paths, self.settings, _NoFlags(), self.actor)
+        config.headless, config.confirmer, config.confirmed_by = False, self.confirm, ""
+        return IncidentSession.resume(found.folder, found.runbook, found.runbook_bytes, config)
+
+    def follow(self, incident_id: str) -> IncidentSession:
+        """A read-only view of an incident (another process may hold it)."""
+        from tui.session.session import IncidentSession
+
+        found = find_incident(incident_id, self.paths, self.actor)
+        return IncidentSession.follow(found.folder, found.runbook,
+                                      self.config(drill=found.state.drill))
+
+    def drill(self, scenario_name: str, *, speed: float = 1.0, faults: list[str] | None = None,
+              seed: int = 0) -> tuple[IncidentSession, DrillHandle]:
+        """Start a drill cluster in this process and open an incident on its scenario."""
+        from tui.app.application import DrillHandle
+        from tui.app.catalog import resolve
+        from tui.drill.cluster import DrillCluster
+        from tui.drill.scenario import find_scenario
+
+        scenario = find_scenario(scenario_name)
+        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+        folder = self.paths.data_dir / "drills" / f"{stamp}-{scenario.id}"
+        cluster = DrillCluster(scenario, folder=folder, speed=speed, seed=seed, faults=faults)
+        info = cluster.start()
+        self.drills.append(cluster)
+        runbook_path = resolve(str(scenario.data.get("runbook", "revert-deployment")),
+                               self.paths)
+        runbook = validate_file(runbook_path).runbook
+        params = {k: v for k, v in info.extra.get("params", {}).items()
+                  if runbook is not None and runbook.parameter(k) is not None}
+        session = self.new(runbook_path, params, kubeconfig=info.kubeconfig, context="drill",
+                           time_scale=speed, drill=True)
+        handle = DrillHandle(scenario.id, info.kubeconfig, info.api,
+                             str(info.extra.get("kubectl_cache_dir", "")), cluster.stop,
+                             scenario.description)
+        return session, handle
+
+    def close(self) -> None:
+        """Stop the drill clusters this opener started."""
+        for cluster in self.drills:
+            cluster.stop()
+        self.drills.clear()
+
+
+class _NoFlags:
+    """No command-line overrides (the incident's own connection is used)."""
+
+
+def run_tui(opener: Opener, session: IncidentSession | None = None,
+            drill: DrillHandle | None = None) -> int:
+    """Run the app until the operator quits; the session is closed whatever happens."""
+    from tui.app.application import AppContext, create_app
+
+    context = AppContext(paths=opener.paths, session=session, drill=drill,
+                         keymap=dict(getattr(opener.settings, "keymap", None) or {}),
+                         opener=opener)
+    app = create_app(context)
+    opener.app = app
+
+    def hang_up(signum: int, frame: Any) -> None:
+        # The SSH connection dropped: stop at the next safe point, as Ctrl-C would, and leave.
+        # Not from inside the handler (it interrupts the app's own loop): from a thread.
+        threading.Thread(target=lambda: app.call_from_thread(app.action_stop),
+                         daemon=True).start()
+
+    previous = signal.signal(signal.SIGHUP, hang_up)
+    try:
+        code = app.run()
+    finally:
+        signal.signal(signal.SIGHUP, previous)
+        opener.app = None
+        current = app.session
+        if current is not None:
+            try:
+                current.close()
+            except Exception as exc:  # noqa: BLE001 - report, never a traceback on exit
+                print(f"rollback: closing the journal: {exc}", file=sys.stderr)
+        opener.close()
+    return int(code or 0)
+
+
+def interactive() -> bool:
+    """Whether a person is at a terminal (else the text forms of the commands are used)."""
+    return sys.stdin.isatty() and sys.stdout.isatty()
