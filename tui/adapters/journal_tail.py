@@ -98,7 +98,7 @@ class JournalTail:
         self._flagged_line: int | None = None  # an invalid last line already reported
 
     def poll(self) -> TailBatch:
-        """Read what was appended since the last poll; nothing is read when the file is unchanged."""
+        """Read what was appended since the last poll; only a stat when the file is unchanged."""
         try:
             st = os.stat(self.path)
         except FileNotFoundError:

@@ -66,10 +66,11 @@ def build_parser() -> argparse.ArgumentParser:
     inc_show.add_argument("incident", metavar="ID")
     inc_verify = inc.add_parser("verify", help="check the journal's hash chain (exit 1 if broken)")
     inc_verify.add_argument("incident", metavar="ID")
-    from tui.app import commands_drill, commands_run
+    from tui.app import commands_drill, commands_follow, commands_run
 
     commands_drill.add_parser(commands)
     commands_run.add_parser(commands)
+    commands_follow.add_parser(commands)
     return parser
 
 
@@ -93,6 +94,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from tui.app import commands_run
 
             return commands_run.run(args)
+        if args.command == "follow":
+            from tui.app import commands_follow
+
+            return commands_follow.run(args)
         from tui.app import commands_incidents
 
         return commands_incidents.run(args)
