@@ -30,7 +30,7 @@ from tui.adapters.journal import (
 from tui.adapters.kube_types import KubeError
 from tui.domain import incident as ev
 from tui.domain.checklist import incident_phase
-from tui.domain.incident import IncidentState, JournalEvent, Redactor, apply_event
+from tui.domain.incident import IncidentState, JournalEvent, Redactor, apply_event, replay
 from tui.domain.metrics import Baseline
 from tui.domain.runbook import CheckItem, Runbook, render_args
 from tui.domain.status import CheckStatus, IncidentStatus, Phase, StepStatus
@@ -39,6 +39,7 @@ from tui.session.events import (
     ConfirmationRequest,
     SessionEvent,
     Subscriber,
+    WarningRaised,
     from_journal,
 )
 
@@ -192,11 +193,14 @@ class SessionCore:
     @classmethod
     def follow(cls, folder: Path, runbook: Runbook, config: SessionConfig) -> Self:
         """A read-only view of an incident another process may be writing (no lock taken)."""
-        state, _ = load_state(folder, live=True)
+        from tui.adapters.journal_tail import JournalTail
+
+        tail = JournalTail(folder, track_state=False)
+        state = replay(tail.poll().events, live=True)
         values = {k: str(v) for k, v in state.params.items()}
         values.update(incident_id=folder.name, incident_dir=str(folder))
         session = cls(runbook, values, folder, config, None, state)
-        session._follow_seq = state.last_seq
+        session._tail = tail
         return session
 
     @staticmethod
@@ -226,19 +230,26 @@ class SessionCore:
         return event
 
     def poll(self) -> list[JournalEvent]:
-        """Follow mode: apply what another process appended since the last poll."""
-        parsed = read_journal(self.folder)
-        fresh = [e for e in parsed.events if e.seq > self._follow_seq]
-        for event in fresh:
+        """Follow mode: apply what another process appended since the last poll (reads only
+        the new bytes); chain problems are published as warnings, never applied silently."""
+        tail = self._tail
+        if tail is None:
+            return []
+        batch = tail.poll()
+        if batch.restarted:
+            with self._lock:
+                self.state = replay([], live=True)
+        for problem in batch.problems:
+            self.publish(WarningRaised(f"journal: {problem.message}", self.snapshot()))
+        for event in batch.events:
             with self._lock:
                 apply_event(self.state, event)
                 snapshot = self.state.copy()
-            self._follow_seq = event.seq
             for published in from_journal(event, snapshot):
                 self.publish(published)
-        return fresh
+        return batch.events
 
-    _follow_seq = 0
+    _tail: Any = None
 
     def phase(self) -> Phase:
         """Where the incident stands: assess, decide, execute, verify or closed."""
@@ -266,6 +277,8 @@ class SessionCore:
 
     def close(self) -> None:
         """Flush and release the journal; the incident stays as the journal says."""
+        if self._tail is not None:
+            self._tail.close()
         kube = self.ctx._kube
         if kube is not None:
             kube.close()
