@@ -4,6 +4,7 @@ in-cluster — into a Configuration of our own (the client's global default is n
 from __future__ import annotations
 
 import os
+from typing import Any
 from pathlib import Path
 
 import urllib3
@@ -23,6 +24,7 @@ from tui.adapters.kube_types import KubeError, Target
 IN_CLUSTER_NAMESPACE_FILE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace"
 # The client merges KUBECONFIG entries split on this separator, as kubectl does.
 PATH_SEPARATOR = os.pathsep
+DRILL_EXTENSION = "rollback-tui.drill"  # written by the drill cluster into its kubeconfig
 
 
 def kubeconfig_files(kubeconfig: str | os.PathLike[str] | None) -> tuple[list[str], str]:
@@ -85,7 +87,22 @@ def _load_kubeconfig(files: list[str], source: str, context: str | None,
     entry = loader.current_context.get("context") or {}
     return Target(context=context, server=cfg.host, user=str(entry.get("user") or ""),
                   namespace=namespace or str(entry.get("namespace") or "") or "default",
-                  kubeconfig=source)
+                  kubeconfig=source, drill=_is_drill(merged.value, entry.get("cluster")))
+
+
+def _is_drill(config: Any, cluster_name: object) -> bool:
+    """Whether the context's cluster carries the drill cluster's kubeconfig extension."""
+    def plain(node: Any) -> Any:  # the client's merger wraps dicts in ConfigNode
+        return getattr(node, "value", node)
+
+    for cluster in plain(config or {}).get("clusters") or []:
+        cluster = plain(cluster)
+        if cluster.get("name") != cluster_name:
+            continue
+        extensions = plain(plain(cluster.get("cluster") or {}).get("extensions") or [])
+        return any(plain(e).get("name") == DRILL_EXTENSION for e in extensions
+                   if isinstance(plain(e), dict))
+    return False
 
 
 def _load_in_cluster(namespace: str | None, cfg: Configuration) -> Target:

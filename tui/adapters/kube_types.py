@@ -50,6 +50,7 @@ class Target:
     namespace: str
     in_cluster: bool = False
     kubeconfig: str = ""
+    drill: bool = False
 
     def describe(self) -> str:
         """`context drill (http://127.0.0.1:1234), namespace production`."""

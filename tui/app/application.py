@@ -109,11 +109,12 @@ class RollbackApp(App[int]):
     # ---- start-up ----------------------------------------------------------------------------
     def on_mount(self) -> None:
         """Install the phase screens and show where the incident stands."""
-        from screens.assess import AssessScreen
-        from screens.decide import DecideScreen
         from screens.execute import ExecuteScreen
         from screens.start import StartScreen
         from screens.verify import VerifyScreen
+
+        from screens.assess import AssessScreen
+        from screens.decide import DecideScreen
 
         for mode, screen in (("start", StartScreen), ("assess", AssessScreen),
                              ("decide", DecideScreen), ("execute", ExecuteScreen),

@@ -26,6 +26,7 @@ from tui.drill.traffic import Traffic
 TICK = 0.1
 HISTORY = 3600.0  # synthesized traffic history before the release
 CHANGE_CAUSE = "kubernetes.io/change-cause"
+DRILL_EXTENSION = "rollback-tui.drill"
 
 
 @dataclass
@@ -381,6 +382,9 @@ def kubeconfig_text(url: str, namespace: str) -> str:
     return (
         "apiVersion: v1\nkind: Config\n"
         f"clusters:\n- name: drill\n  cluster:\n    server: {url}\n"
+        # Marks the cluster as a drill, so incidents run against it are journaled as drills.
+        f"    extensions:\n    - name: {DRILL_EXTENSION}\n      extension:\n"
+        "        drill: true\n"
         "users:\n- name: drill-user\n  user:\n    token: drill-token\n"
         f"contexts:\n- name: drill\n  context:\n    cluster: drill\n    user: drill-user\n"
         f"    namespace: {namespace}\n"

@@ -318,7 +318,7 @@ class SessionCore:
             self.record(ev.CLUSTER_CONNECTED, {
                 "context": target.context, "server": target.server,
                 "namespace": target.namespace, "in_cluster": target.in_cluster,
-                "drill": self.config.drill or getattr(target, "drill", False)})
+                "drill": self.config.drill or target.drill})
         return kube
 
     @property

@@ -1,0 +1,176 @@
+"""The frame every incident screen shares: the context bar (where am I, what am I touching),
+the phase strip, the work on the left and the evidence on the right, the footer."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from tui.domain.durations import parse_duration
+from tui.domain.status import Phase
+from widgets.context_bar import ContextBar, ContextInfo
+from widgets.evidence import Evidence
+from widgets.phase_strip import PhaseStrip, phase_progress
+
+if TYPE_CHECKING:
+    from tui.app.application import RollbackApp, SessionEventArrived
+    from tui.session.events import SessionEvent
+    from tui.session.session import IncidentSession
+
+NARROW = 100  # columns below which the evidence folds into tabs under the work
+DEFAULT_CADENCE = 15 * 60  # the seed's status updates every 15 minutes
+
+
+def _epoch(ts: str | None) -> float | None:
+    if not ts:
+        return None
+    try:
+        return datetime.fromisoformat(ts).timestamp()
+    except ValueError:
+        return None
+
+
+def cadence(session: IncidentSession) -> float:
+    """Seconds between status updates: the runbook's communication.update_every, else 15m."""
+    text = str(session.runbook.communication.get("update_every") or "")
+    try:
+        return parse_duration(text) if text else DEFAULT_CADENCE
+    except ValueError:
+        return DEFAULT_CADENCE
+
+
+def context_info(session: IncidentSession, phase: Phase, held_by: str | None = None
+                 ) -> ContextInfo:
+    """The context bar's facts, from the journal and the session's settings."""
+    state, config, values = session.state, session.config, session.values
+    cluster = state.cluster or {}
+    decision = state.decision or {}
+    opened = _epoch(state.opened_at)
+    detected = _epoch(decision.get("detected_at"))
+    if detected is None and opened is not None:
+        minutes = ((state.assessment or {}).get("inputs") or {}).get("duration_minutes")
+        detected = opened - float(minutes) * 60 if isinstance(minutes, int | float) else opened
+    last_update = max((_epoch(c.get("sent_at")) or 0.0 for c in state.comms), default=0.0)
+    base = max(last_update, opened or 0.0)
+    return ContextInfo(
+        context=str(cluster.get("context") or config.context or "not connected"),
+        namespace=str(values.get("namespace") or cluster.get("namespace") or
+                      config.namespace or "?"),
+        deployment=str(values.get("deployment") or values.get("service") or ""),
+        incident_id=session.incident_id, phase=phase, detected_at=detected,
+        update_due_at=(base + cadence(session)) if base and phase is not Phase.CLOSED else None,
+        drill=state.drill or config.drill, dry_run=state.dry_run or config.dry_run,
+        read_only=session.read_only, held_by=held_by)
+
+
+class IncidentScreen(Screen[None]):
+    """Base of the four phase screens: the frame, and the incident as it changes."""
+
+    PHASE: ClassVar[Phase] = Phase.ASSESS
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n", "note", "Note", id="note"),
+        Binding("t", "timeline", "Timeline", id="timeline"),
+    ]
+
+    @property
+    def rollback_app(self) -> RollbackApp:
+        """The app, typed."""
+        return self.app  # type: ignore[return-value]
+
+    @property
+    def session(self) -> IncidentSession | None:
+        """The incident session the app drives."""
+        return self.rollback_app.session
+
+    @property
+    def writable(self) -> bool:
+        """Whether this app may change the incident (not a follower, not closed)."""
+        session = self.session
+        return session is not None and not session.read_only and \
+            session.phase() is not Phase.CLOSED
+
+    def app_clock(self) -> float:
+        """The app's clock (injected in tests)."""
+        return self.rollback_app.context.clock()
+
+    def compose(self) -> ComposeResult:
+        """Bar, strip, work | evidence, footer."""
+        context = self.rollback_app.context
+        yield ContextBar(clock=context.clock, production_pattern=context.production_pattern,
+                         id="context-bar")
+        yield PhaseStrip(id="phase-strip")
+        with Horizontal(id="body"):
+            with Vertical(id="work"):
+                yield from self.compose_work()
+            yield Evidence(id="evidence")
+        yield Footer()
+
+    def compose_work(self) -> ComposeResult:
+        """The screen's own work area."""
+        yield from ()
+
+    def on_mount(self) -> None:
+        """Follow the incident and the live feeds the app keeps."""
+        self.watch(self.app, "incident", self._incident, init=True)
+        self._apply_width(self.app.size.width)
+
+    def on_resize(self, event: Any) -> None:
+        """Fold the evidence under the work on narrow terminals."""
+        self._apply_width(event.size.width)
+
+    def _apply_width(self, width: int) -> None:
+        self.set_class(width < NARROW, "-narrow")
+
+    def _incident(self, _state: object) -> None:
+        session = self.session
+        if session is None:
+            return
+        phase = session.phase()
+        holder = self.rollback_app.holder if session.read_only else None
+        self.query_one(ContextBar).info = context_info(session, phase, holder)
+        self.query_one(PhaseStrip).progress = phase_progress(session.state, session.runbook,
+                                                             current=phase)
+        self.incident_changed()
+
+    def incident_changed(self) -> None:
+        """Hook: the journal moved on (the screen refreshes what depends on it)."""
+
+    def session_event(self, event: SessionEvent) -> None:
+        """Hook: a session event arrived (e.g. a step's output line)."""
+
+    def on_session_event_arrived(self, message: SessionEventArrived) -> None:
+        """Pass session events to the screen's hook."""
+        self.session_event(message.event)
+
+    # ---- actions every phase has --------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Notes need a writable incident."""
+        if action == "note":
+            return self.writable
+        return True
+
+    def action_note(self) -> None:
+        """Add a note to the incident (journaled)."""
+        from screens.text_entry import TextEntryScreen
+
+        session = self.session
+        if session is None:
+            return
+
+        def add(text: str | None) -> None:
+            if text:
+                self.rollback_app.run_in_session("add the note", lambda: session.note(text))
+
+        self.app.push_screen(TextEntryScreen("Note", "What should the journal say?"), add)
+
+    def action_timeline(self) -> None:
+        """The journal's timeline, newest last."""
+        from screens.timeline import TimelineScreen
+
+        self.app.push_screen(TimelineScreen(self.rollback_app.timeline))
