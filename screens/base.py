@@ -11,12 +11,12 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer
-
-from tui.domain.durations import parse_duration
-from tui.domain.status import Phase
 from widgets.context_bar import ContextBar, ContextInfo
 from widgets.evidence import Evidence
 from widgets.phase_strip import PhaseStrip, phase_progress
+
+from tui.domain.durations import parse_duration
+from tui.domain.status import Phase
 
 if TYPE_CHECKING:
     from tui.app.application import RollbackApp, SessionEventArrived

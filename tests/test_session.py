@@ -227,7 +227,7 @@ def test_follow_sees_what_the_holder_appends(drill, tmp_path: Path) -> None:
     session.tick("severity_confirmed")
     follower.poll()
 
-    assert [type(e) for e in heard if not type(e).__name__ == "Journaled"] == [NoteAdded,
+    assert [type(e) for e in heard if type(e).__name__ != "Journaled"] == [NoteAdded,
                                                                                CheckRecorded]
     assert follower.state.notes[-1].text == "written by the holder"
     assert follower.state.check_status("severity_confirmed") is CheckStatus.PASS

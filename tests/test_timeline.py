@@ -40,8 +40,8 @@ CASES: list[tuple[str, dict[str, Any], str, EventCategory, Symbol, EventSeverity
       "runbook_id": "revert-deployment", "runbook_version": "1.2", "runbook_sha256": "ab" * 32,
       "runbook_source": "builtin", "params": {"namespace": "production"}, "headless": True,
       "dry_run": False, "drill": True},
-     "incident 20261130-041200-checkout opened: Revert deployment "
-     "(runbook revert-deployment 1.2, headless, drill)",
+     ("incident 20261130-041200-checkout opened: Revert deployment "
+     "(runbook revert-deployment 1.2, headless, drill)"),
      EventCategory.INCIDENT, Symbol.STARTED, EventSeverity.INFO),
     ("assessment.recorded",
      {"inputs": {"severity": "P1", "users_affected_pct": 12.5, "time_to_fix_minutes": 90,
@@ -55,8 +55,8 @@ CASES: list[tuple[str, dict[str, Any], str, EventCategory, Symbol, EventSeverity
       "votes": [{"factor": "f1", "value": 1, "vote": "rollback"},
                 {"factor": "f2", "value": 2, "vote": "rollback"},
                 {"factor": "f3", "value": 3, "vote": "fix_forward"}]},
-     "assessment: impact score 7.2 → ROLLBACK (immediate); P1, 12.5% of users affected, "
-     "trend worsening, matrix 2 rollback / 1 fix forward",
+     ("assessment: impact score 7.2 → ROLLBACK (immediate); P1, 12.5% of users affected, "
+     "trend worsening, matrix 2 rollback / 1 fix forward"),
      EventCategory.ASSESSMENT, Symbol.INFO, EventSeverity.INFO),
     ("decision.recorded",
      {"issue": "checkout 5xx", "impact": "12% of users", "detected_at": TS, "decided_at": TS,
@@ -70,8 +70,8 @@ CASES: list[tuple[str, dict[str, Any], str, EventCategory, Symbol, EventSeverity
       "replicaset": "checkout-655b57ff64", "images": ["shop/checkout:2.3.1"],
       "pod_template_hash": "655b57ff64", "version": "2.3.1", "live_revision": 3,
       "live_version": "2.4.0", "chosen_by": "alice", "reason": "last healthy revision"},
-     "target production/checkout → revision 2 (2.3.1), live revision 3 (2.4.0); "
-     "chosen by alice: last healthy revision",
+     ("target production/checkout → revision 2 (2.3.1), live revision 3 (2.4.0); "
+     "chosen by alice: last healthy revision"),
      EventCategory.TARGET, Symbol.INFO, EventSeverity.INFO),
     ("baseline.captured",
      {"metric": "error_ratio", "expr": "sum(rate(x[5m]))", "start": 1.0, "end": 2.0,
@@ -118,8 +118,8 @@ CASES: list[tuple[str, dict[str, Any], str, EventCategory, Symbol, EventSeverity
      {"step_id": "rollout_undo", "status": "ok",
       "detail": 'rolled back deployment "checkout" from revision 3 to revision 2',
       "data": {"from": 3, "to": 2}, "evidence": "rollout_undo.json"},
-     'step rollout_undo ok: rolled back deployment "checkout" from revision 3 to revision 2 '
-     "(evidence: rollout_undo.json)",
+     ('step rollout_undo ok: rolled back deployment "checkout" from revision 3 to revision 2 '
+     "(evidence: rollout_undo.json)"),
      EventCategory.STEP, Symbol.OK, EventSeverity.OK),
     ("step.finished", {"step_id": "verify", "status": "failed", "detail": "timed out",
                        "data": {}, "reason": "3 pods not ready"},
@@ -156,8 +156,8 @@ CASES: list[tuple[str, dict[str, Any], str, EventCategory, Symbol, EventSeverity
     ("session.resumed", {"pid": 4242, "host": "laptop",
                          "previous_holder": {"pid": 4000, "host": "laptop", "since": TS},
                          "interrupted_steps": ["undo"]},
-     "session resumed by alice@host (pid 4242 on laptop); previous holder pid 4000 on laptop; "
-     "interrupted: undo — check before re-running",
+     ("session resumed by alice@host (pid 4242 on laptop); previous holder pid 4000 on laptop; "
+     "interrupted: undo — check before re-running"),
      EventCategory.SESSION, Symbol.WARNING, EventSeverity.WARNING),
     ("session.resumed", {"pid": 4242, "host": "laptop", "previous_holder": None,
                          "interrupted_steps": []},
@@ -181,8 +181,8 @@ CASES: list[tuple[str, dict[str, Any], str, EventCategory, Symbol, EventSeverity
     ("journal.torn_tail_quarantined",
      {"offset": 4096, "length": 27, "sha256": "cd" * 32, "saved_as": "journal.torn-4096.bin",
       "reason": "last line has no newline"},
-     "journal: a torn last line (27 bytes at byte 4096) was set aside as "
-     "journal.torn-4096.bin: last line has no newline",
+     ("journal: a torn last line (27 bytes at byte 4096) was set aside as "
+     "journal.torn-4096.bin: last line has no newline"),
      EventCategory.JOURNAL, Symbol.WARNING, EventSeverity.WARNING),
     ("comms.drafted", {"template": "status_update", "number": 3, "channel": "#incidents",
                        "text": "We are rolling back checkout"},

@@ -4,8 +4,8 @@ in-cluster — into a Configuration of our own (the client's global default is n
 from __future__ import annotations
 
 import os
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import urllib3
 from kubernetes.client import Configuration
