@@ -1,0 +1,119 @@
+"""Verification: the seed's checklist with automatic items evaluated and manual items ticked
+with notes, metrics against the frozen baseline beside it, SUCCESS / PARTIAL / FAILED, verified
+by, and closing the incident."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+
+from screens.base import IncidentScreen
+from tui.domain.checklist import checklist, derive_status
+from tui.domain.status import CheckStatus, Phase, RollbackStatus
+from widgets.checklist import Checklist
+
+
+class VerifyScreen(IncidentScreen):
+    """④ Verify: the checklist, the derived status, close the incident."""
+
+    PHASE = Phase.VERIFY
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("a", "run_checks", "Run automatic checks", id="verify_checks"),
+        Binding("ctrl+r", "resolve", "Close the incident", id="verify_resolve", priority=True),
+    ]
+
+    def compose_work(self) -> ComposeResult:
+        """The checklist (status banner included)."""
+        yield Checklist(id="checklist")
+
+    def on_mount(self) -> None:
+        """Show the marks; evaluate the automatic items once when first arriving."""
+        super().on_mount()
+        self.incident_changed()
+        self.query_one(Checklist).focus()
+        session = self.session
+        if session is None or not self.writable:
+            return
+        automatic = [i for i in session.runbook.checklist_items()
+                     if i.automatic and i.id not in {g.id for g in session.gate_items()}]
+        if any(session.state.check_status(i.id) is CheckStatus.OPEN for i in automatic) and \
+                session.next_step() is None:
+            self.action_run_checks()
+
+    def incident_changed(self) -> None:
+        """Marks and status follow the journal."""
+        session = self.session
+        if session is None or not self.is_mounted:
+            return
+        state = session.snapshot()
+        widget = self.query_one(Checklist)
+        widget.sections = checklist(session.runbook, state, session.values)
+        widget.summary = derive_status(session.runbook, state)
+
+    @on(Checklist.Toggled)
+    def _toggled(self, event: Checklist.Toggled) -> None:
+        session = self.session
+        if session is None or not self.writable:
+            self.notify("this view cannot change the checklist", severity="warning")
+            return
+        item, checked = event.item_id, event.checked
+        self.rollback_app.run_in_session(f"tick {item}",
+                                         lambda: session.tick(item, checked=checked))
+
+    @on(Checklist.NoteRequested)
+    def _note(self, event: Checklist.NoteRequested) -> None:
+        from screens.text_entry import TextEntryScreen
+
+        session = self.session
+        if session is None or not self.writable:
+            return
+        item = session.item(event.item_id)
+        checked = session.state.check_status(item.id) is CheckStatus.PASS or not item.automatic
+
+        def noted(text: str | None) -> None:
+            if text is not None:
+                self.rollback_app.run_in_session(
+                    f"note on {item.id}", lambda: session.tick(item.id, checked=checked,
+                                                               note=text))
+
+        self.app.push_screen(TextEntryScreen(f"Note on: {item.item}", "What was checked, "
+                                             "and how? (journaled with the tick)",
+                                             required=False), noted)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Checks and closing need a writable, open incident."""
+        if action in ("run_checks", "resolve"):
+            return self.writable
+        return super().check_action(action, parameters)
+
+    def action_run_checks(self) -> None:
+        """Evaluate every automatic item now (journaled)."""
+        session = self.session
+        if session is None:
+            return
+        self.notify("running the automatic checks…", timeout=3)
+        self.rollback_app.run_in_session("run the automatic checks", session.run_checks)
+
+    def action_resolve(self) -> None:
+        """Close the incident with the derived status, naming who verified it."""
+        from screens.text_entry import TextEntryScreen
+
+        session = self.session
+        if session is None:
+            return
+        summary = session.status()
+        warn = "" if summary.status is RollbackStatus.SUCCESS else (
+            f" — it is {summary.status}: {summary.sentence()}")
+
+        def resolve(verified_by: str | None) -> None:
+            if verified_by:
+                self.rollback_app.run_in_session(
+                    "close the incident", lambda: session.resolve(verified_by),
+                    lambda status: self.notify(f"incident closed: {status}", timeout=10))
+
+        self.app.push_screen(TextEntryScreen(
+            f"Close the incident as {summary.status}{warn}", "Verified by (name):",
+            value=session.config.actor_name()), resolve)
