@@ -10,9 +10,9 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any, Self
 
-from kubernetes import client
-from pydantic import ValidationError
+from kubernetes.client.api_client import ApiClient
 
+from tui.adapters.kube_api import AppsV1, AuthorizationV1, CoreV1, Version
 from tui.adapters.kube_errors import (
     TRANSPORT_ERRORS,
     ApiException,
@@ -112,6 +112,12 @@ class Watchdog:
 
 def stream_events(response: Any) -> Iterator[Json]:
     """Watch events, one JSON object per line, as they arrive on the chunked response."""
+    for line in stream_lines(response):
+        yield json.loads(line)
+
+
+def stream_lines(response: Any) -> Iterator[bytes]:
+    """The non-blank lines of a chunked watch response, unparsed."""
     buffer = bytearray()
     for chunk in response.stream(amt=None, decode_content=False):
         buffer += chunk
@@ -122,23 +128,23 @@ def stream_events(response: Any) -> Iterator[Json]:
             line = bytes(buffer[start:end])
             start = end + 1
             if line.strip():
-                yield json.loads(line)
+                yield line
         del buffer[:start]
 
 
 class KubeBase:
     """Clients for one cluster and the request helpers every operation uses."""
 
-    def __init__(self, api_client: client.ApiClient, target: Target,
+    def __init__(self, api_client: ApiClient, target: Target,
                  request_timeout: float = 30.0) -> None:
         """Wrap an ApiClient built from our own Configuration."""
         self.api_client = api_client
         self.target = target
         self.request_timeout = request_timeout
-        self.core = client.CoreV1Api(api_client)
-        self.apps = client.AppsV1Api(api_client)
-        self.authz = client.AuthorizationV1Api(api_client)
-        self.version_api = client.VersionApi(api_client)
+        self.core = CoreV1(api_client)
+        self.apps = AppsV1(api_client)
+        self.authz = AuthorizationV1(api_client)
+        self.version_api = Version(api_client)
 
     @property
     def namespace(self) -> str:
@@ -154,11 +160,6 @@ class KubeBase:
     def _convert(self, op: Op, exc: BaseException) -> KubeError:
         if isinstance(exc, KubeError):
             return exc
-        if isinstance(exc, ValidationError):
-            # The client validates arguments before sending anything: nothing reached the server.
-            return op.error(f"invalid request to {op.verb} {op.what()}: "
-                            f"{exc.errors()[0].get('msg', exc)} — this is a bug in the caller",
-                            reason="InvalidRequest", detail=str(exc))
         if isinstance(exc, ApiException):
             return from_api_exception(op, exc, self.target)
         return from_transport_error(op, exc, self.target, self.request_timeout)
@@ -196,32 +197,51 @@ class KubeBase:
     def _list(self, op: Op, call: Callable[..., Any], *args: Any, **kwargs: Any
               ) -> tuple[list[Json], str, int]:
         """Every item of a list, fetched in pages of PAGE_SIZE: (items, resourceVersion, pages)."""
+        items: list[Json] = []
+        version, pages = "", 0
         # One pause for all pages: re-enabling between pages would let each collection walk
         # every item parsed so far.
         with gc_paused():
-            for restart in range(3):
-                try:
-                    return self._pages(op, call, *args, **kwargs)
-                except KubeError as exc:
-                    # A continue token outlived the server's history: start the list again.
-                    if exc.status != 410 or restart == 2:
-                        raise
-        raise AssertionError("unreachable")
+            for page, version in self._pages(op, call, *args, **kwargs):
+                if version == "":
+                    items.clear()  # the list started again after an expired continue token
+                    pages = 0
+                    continue
+                items.extend(page)
+                pages += 1
+        return items, version, pages
 
-    def _pages(self, op: Op, call: Callable[..., Any], *args: Any, **kwargs: Any
-               ) -> tuple[list[Json], str, int]:
-        items: list[Json] = []
-        token, version, pages = "", "", 0
+    def _pages(self, op: Op, call: Callable[..., Any], *args: Any, page_size: int = PAGE_SIZE,
+               **kwargs: Any) -> Iterator[tuple[list[Json], str]]:
+        """Each page of a list as (items, resourceVersion), one request per page.
+
+        A continue token that outlived the server's history (410) starts the list again: an
+        empty page with resourceVersion "" tells the caller to drop what it kept.
+        """
+        restarts = 0
+        token, version = "", ""
         while True:
             extra = {"_continue": token} if token else {}
-            body = self._request(op, call, *args, limit=PAGE_SIZE, **extra, **kwargs)
-            pages += 1
-            items.extend(body.get("items") or [])
+            try:
+                body = self._request(op, call, *args, limit=page_size, **extra, **kwargs)
+            except KubeError as exc:
+                if exc.status != 410 or restarts == 2:
+                    raise
+                restarts += 1
+                token, version = "", ""
+                yield [], ""
+                continue
             meta = body.get("metadata") or {}
             version = version or str(meta.get("resourceVersion") or "")
             token = meta.get("continue") or ""
+            items = body.get("items") or []
+            del body
+            yield items, version
+            # Drop this page before fetching the next: callers that keep compact rows only
+            # should never hold two pages of raw JSON.
+            del items
             if not token:
-                return items, version, pages
+                return
 
     @staticmethod
     def _require_name(resource: str, name: str) -> None:
