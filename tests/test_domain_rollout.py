@@ -13,6 +13,7 @@ from tui.domain.rollout import (
     judge,
     missing,
     replicaset_info,
+    revisions_by_hash,
 )
 
 UID = "dep-uid"
@@ -116,6 +117,7 @@ def test_new_and_draining_replicasets() -> None:
     assert "old replicas still running: checkout-h2 (revision 2, 2 pods)" in missing(progress)
     infos = [replicaset_info(rs) for rs in sets]
     assert judge(state, infos) == progress  # rows from the reflector work the same
+    assert revisions_by_hash(infos) == {"h1": 1, "h2": 2, "h3": 3, "h9": 9}
 
 
 def test_new_replicaset_falls_back_to_the_highest_revision() -> None:

@@ -8,11 +8,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from tui.domain.pods import epoch, image_tag
+from tui.domain.pods import VERSION_LABELS, epoch, image_tag
 
 DEADLINE_REASON = "ProgressDeadlineExceeded"
 REVISION_ANNOTATION = "deployment.kubernetes.io/revision"
-VERSION_LABELS = ("app.kubernetes.io/version", "version")
 Json = dict[str, Any]
 
 
@@ -109,6 +108,12 @@ def replicaset_info(raw: Json) -> ReplicaSetInfo:
         available=_int(status.get("availableReplicas")),
         pod_template_hash=str(labels.get("pod-template-hash") or ""), owner_uid=owner,
         uid=str(meta.get("uid") or ""), created=epoch(meta.get("creationTimestamp")))
+
+
+def revisions_by_hash(replicasets: Iterable[ReplicaSetInfo]) -> dict[str, int]:
+    """pod-template-hash → revision, to fill in `PodRow.revision` for the rows a view shows."""
+    return {rs.pod_template_hash: rs.revision for rs in replicasets
+            if rs.pod_template_hash and rs.revision is not None}
 
 
 def progressing_condition(deployment: Json) -> Json:
