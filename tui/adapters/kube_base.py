@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Self
 
 from kubernetes.client.api_client import ApiClient
@@ -51,6 +53,22 @@ def label_selector(selector: Json | None) -> str:
             raise KubeError(f"unsupported selector operator {operator!r} on key {key!r}",
                             reason="Invalid")
     return ",".join(parts)
+
+
+CONTINUE_FIELD = re.compile(rb'"continue"\s*:\s*"([^"\\]*)"')
+
+
+def continue_token(raw: bytes) -> str | None:
+    """A list's continue token read from its bytes before the items ("" on the last page).
+
+    The API server writes a list's metadata before its items, so the token is found without
+    parsing the page; None when the bytes are not laid out that way.
+    """
+    end = raw.find(b'"items"')
+    head = raw[:end] if end != -1 else b""
+    if (found := CONTINUE_FIELD.search(head)) is not None:
+        return found.group(1).decode("ascii", "replace")
+    return "" if b'"metadata"' in head else None
 
 
 def parse_json(data: bytes) -> Any:
@@ -173,18 +191,20 @@ class KubeBase:
         except (ApiException, *TRANSPORT_ERRORS) as exc:
             raise self._convert(op, exc) from exc
 
-    def _request(self, op: Op, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        """Make one API call and return its JSON body; every failure becomes a KubeError."""
+    def _fetch(self, op: Op, call: Callable[..., Any], *args: Any, **kwargs: Any) -> bytes:
+        """Make one API call and return its raw body; every failure becomes a KubeError.
+
+        Reads that got a 5xx or 429 are tried READ_ATTEMPTS times.
+        """
         attempts = READ_ATTEMPTS if op.verb in READ_VERBS else 1
         for attempt in range(1, attempts + 1):
             try:
                 response = call(*args, _preload_content=False, _request_timeout=self._timeout(),
                                 **kwargs)
                 try:
-                    data = response.data
+                    return response.data
                 finally:
                     response.release_conn()
-                return parse_json(data)
             except ApiException as exc:
                 retry = exc.status is not None and (exc.status >= 500 or exc.status == 429)
                 if not retry or attempt == attempts:
@@ -193,6 +213,16 @@ class KubeBase:
                 raise self._convert(op, exc) from exc
             time.sleep(0.2 * attempt)
         raise AssertionError("unreachable")
+
+    def _parse(self, op: Op, data: bytes) -> Any:
+        try:
+            return parse_json(data)
+        except ValueError as exc:
+            raise self._convert(op, exc) from exc
+
+    def _request(self, op: Op, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Make one API call and return its JSON body; every failure becomes a KubeError."""
+        return self._parse(op, self._fetch(op, call, *args, **kwargs))
 
     def _list(self, op: Op, call: Callable[..., Any], *args: Any, **kwargs: Any
               ) -> tuple[list[Json], str, int]:
@@ -213,35 +243,53 @@ class KubeBase:
 
     def _pages(self, op: Op, call: Callable[..., Any], *args: Any, page_size: int = PAGE_SIZE,
                **kwargs: Any) -> Iterator[tuple[list[Json], str]]:
-        """Each page of a list as (items, resourceVersion), one request per page.
+        """Each page of a list as (items, resourceVersion).
 
-        A continue token that outlived the server's history (410) starts the list again: an
-        empty page with resourceVersion "" tells the caller to drop what it kept.
+        The next page is fetched while the caller parses and handles this one (socket reads
+        release the GIL), so waiting for the server overlaps the client's work. A continue
+        token that outlived the server's history (410) starts the list again: an empty page
+        with resourceVersion "" tells the caller to drop what it kept.
         """
-        restarts = 0
-        token, version = "", ""
-        while True:
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kube-list")
+
+        def fetch(token: str) -> Future[bytes]:
             extra = {"_continue": token} if token else {}
-            try:
-                body = self._request(op, call, *args, limit=page_size, **extra, **kwargs)
-            except KubeError as exc:
-                if exc.status != 410 or restarts == 2:
-                    raise
-                restarts += 1
-                token, version = "", ""
-                yield [], ""
-                continue
-            meta = body.get("metadata") or {}
-            version = version or str(meta.get("resourceVersion") or "")
-            token = meta.get("continue") or ""
-            items = body.get("items") or []
-            del body
-            yield items, version
-            # Drop this page before fetching the next: callers that keep compact rows only
-            # should never hold two pages of raw JSON.
-            del items
-            if not token:
-                return
+            return pool.submit(self._fetch, op, call, *args, limit=page_size, **extra, **kwargs)
+
+        try:
+            restarts, version, token = 0, "", ""
+            ahead = fetch(token)
+            while True:
+                try:
+                    raw = ahead.result()
+                except KubeError as exc:
+                    if exc.status != 410 or restarts == 2:
+                        raise
+                    restarts += 1
+                    version, token = "", ""
+                    ahead = fetch(token)
+                    yield [], ""
+                    continue
+                guess = continue_token(raw)
+                if guess:
+                    ahead = fetch(guess)
+                body = self._parse(op, raw)
+                del raw
+                meta = body.get("metadata") or {}
+                version = version or str(meta.get("resourceVersion") or "")
+                token = meta.get("continue") or ""
+                if token and token != guess:
+                    ahead = fetch(token)  # the bytes did not show the token: fetch it now
+                items = body.get("items") or []
+                del body
+                yield items, version
+                # Drop this page before the next: callers that keep compact rows only should
+                # never hold more than one parsed page.
+                del items
+                if not token:
+                    return
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
 
     @staticmethod
     def _require_name(resource: str, name: str) -> None:
