@@ -149,7 +149,8 @@ def test_sigkill_then_resume_finishes_on_the_target(moment: Moment, drill, kubec
     assert set(resumed[0]["interrupted_steps"]) == interrupted, moment.name
     done = finished(folder)
     for step in interrupted:
-        assert done[step]["status"] == "ok", (step, done[step])
+        # Done again by the resumed session (a manual step is skipped headless, as ever).
+        assert done[step]["status"] in ("ok", "skipped"), (step, done[step])
     targets = events(folder, "target.resolved")
     assert len(targets) == 1 and targets[0]["version"] == "2.3.1"
     shown = rollback("incidents", "show", folder.name)

@@ -7,6 +7,7 @@ worker; the session's events come back as messages and land in reactives the scr
 from __future__ import annotations
 
 import concurrent.futures
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -75,6 +76,21 @@ class SessionEventArrived(Message):
         self.event = event
 
 
+class FeedChanged(Message):
+    """A live feed produced new data (pods, rollouts, feed status or metrics)."""
+
+    def __init__(self, kind: str, value: Any) -> None:
+        """`kind` names the app reactive the value goes to."""
+        super().__init__()
+        self.kind, self.value = kind, value
+
+    def can_replace(self, message: Message) -> bool:
+        """Metrics, rollouts and statuses are whole states: a newer one replaces an older one.
+        Pod snapshots carry what changed since the previous one, so none is dropped."""
+        return (isinstance(message, FeedChanged) and message.kind == self.kind
+                and self.kind != "pods")
+
+
 class RollbackApp(App[int]):
     """rollback-tui: assessment → decision → execution → verification, journaled."""
 
@@ -94,6 +110,16 @@ class RollbackApp(App[int]):
 
     incident: reactive[IncidentState | None] = reactive(None, always_update=True)
     """The incident as the journal says, after the last event (None before one is open)."""
+    pods: reactive[Any] = reactive(None, always_update=True)
+    """The latest pod snapshot of the incident's target (rows keyed by uid, what changed)."""
+    revisions: reactive[Mapping[str, Any]] = reactive(dict, always_update=True)
+    """The target's ReplicaSets by pod-template hash (revision and version of each pod)."""
+    rollouts: reactive[tuple[Any, ...]] = reactive(tuple, always_update=True)
+    """Rollout progress of each Deployment in scope."""
+    kube_status: reactive[Any] = reactive(None, always_update=True)
+    """How fresh the Kubernetes feeds are (watching, retrying in N s, stale since …)."""
+    metrics: reactive[Mapping[str, Any]] = reactive(dict, always_update=True)
+    """The runbook's metrics, judged against the frozen baselines."""
 
     def __init__(self, context: AppContext) -> None:
         """Build the app around its collaborators (see `create_app`)."""
@@ -109,12 +135,11 @@ class RollbackApp(App[int]):
     # ---- start-up ----------------------------------------------------------------------------
     def on_mount(self) -> None:
         """Install the phase screens and show where the incident stands."""
+        from screens.assess import AssessScreen
+        from screens.decide import DecideScreen
         from screens.execute import ExecuteScreen
         from screens.start import StartScreen
         from screens.verify import VerifyScreen
-
-        from screens.assess import AssessScreen
-        from screens.decide import DecideScreen
 
         for mode, screen in (("start", StartScreen), ("assess", AssessScreen),
                              ("decide", DecideScreen), ("execute", ExecuteScreen),
@@ -138,6 +163,47 @@ class RollbackApp(App[int]):
         self.switch_mode(PHASE_MODES[self.phase])
         if session.read_only:
             self.follow_journal()
+        if self.context.live_feeds:
+            self.call_after_refresh(self.start_feeds, session)
+
+    # ---- live feeds: started after the first paint (they import the Kubernetes client) -------
+    def start_feeds(self, session: IncidentSession) -> None:
+        """Pods, rollouts and metrics beside the work, each in its own worker."""
+        import asyncio
+
+        from tui.session.feeds import LiveFeeds
+
+        self.stop_feeds()
+        post = self.post_message
+        feeds = self.feeds = LiveFeeds(
+            session, on_pods=lambda s: post(FeedChanged("pods", s)),
+            on_rollouts=lambda r: post(FeedChanged("rollouts", r)),
+            on_status=lambda s: post(FeedChanged("kube_status", s)),
+            on_metrics=lambda m: post(FeedChanged("metrics", dict(m))))
+        stop = self._feeds_stop = threading.Event()
+        metrics_stop = self._metrics_stop = asyncio.Event()
+        self.run_worker(lambda: feeds.run_kube(stop), name="watch the cluster", thread=True,
+                        group="feeds", exit_on_error=False)
+        self.run_worker(feeds.run_metrics(metrics_stop), name="poll the metrics",
+                        group="metrics", exit_on_error=False)
+
+    def stop_feeds(self) -> None:
+        """End the feeds (their threads stop at their next look)."""
+        if self._feeds_stop is not None:
+            self._feeds_stop.set()
+        if self._metrics_stop is not None:
+            self._metrics_stop.set()
+        self._feeds_stop = self._metrics_stop = None
+
+    feeds: Any = None
+    _feeds_stop: threading.Event | None = None
+    _metrics_stop: Any = None
+
+    @on(FeedChanged)
+    def _on_feed(self, message: FeedChanged) -> None:
+        if message.kind == "pods" and self.feeds is not None:
+            self.revisions = self.feeds.revisions()
+        setattr(self, message.kind, message.value)
 
     def _bridge(self, event: SessionEvent) -> None:
         """Session subscriber: may run on any thread; post_message is thread-safe."""
@@ -154,6 +220,15 @@ class RollbackApp(App[int]):
             self.screen.post_message(SessionEventArrived(event))
         if isinstance(event, StepFinished) and self._exit_when_safe:
             self.exit(0)
+
+    @property
+    def holder(self) -> str | None:
+        """Who holds the incident (for a follower's context bar)."""
+        if self.session is None:
+            return None
+        from tui.adapters.journal_tail import writer_status
+
+        return writer_status(self.session.folder).describe()
 
     @property
     def phase(self) -> Phase:
@@ -213,7 +288,8 @@ class RollbackApp(App[int]):
                 self._pending.remove(future)
 
     def on_unmount(self) -> None:
-        """Decline every open question, stop following, release the session."""
+        """Decline every open question, stop following and the feeds, release the session."""
+        self.stop_feeds()
         for future in list(self._pending):
             if not future.done():
                 future.set_result(False)
