@@ -142,6 +142,9 @@ def column_values(points: Sequence[Point], start: float, end: float, columns: in
 # Bit of the dot at (column 0/1 within the cell, row 0..3 from the top of the cell).
 _DOT = ((0x01, 0x02, 0x04, 0x40), (0x08, 0x10, 0x20, 0x80))
 _LAYERS = (Role.OVER, Role.SERIES, Role.THRESHOLD, Role.BASELINE, Role.MARK)
+# Bits of the dots from row a to row b (from the top, inclusive) in column 0/1 of a cell.
+_SPAN = tuple(tuple(tuple(sum(_DOT[side][r] for r in range(a, b + 1)) for b in range(4))
+                    for a in range(4)) for side in (0, 1))
 
 
 @dataclass(slots=True)
@@ -160,6 +163,17 @@ class _Canvas:
         """Set the dot at dot column x, dot row y (0 = bottom)."""
         cell, bit = self._where(x, y)
         self.layers.setdefault(role, [0] * (self.rows * self.cells))[cell] |= bit
+
+    def fill(self, role: Role, x: int, low: int, high: int) -> None:
+        """Set the dots of dot column x from dot row `low` to `high` (inclusive, 0 = bottom)."""
+        if low > high:
+            return
+        layer = self.layers.setdefault(role, [0] * (self.rows * self.cells))
+        top_low, top_high = self.rows * 4 - 1 - high, self.rows * 4 - 1 - low
+        span = _SPAN[x % 2]
+        for row in range(top_low // 4, top_high // 4 + 1):
+            first, last = max(top_low - 4 * row, 0), min(top_high - 4 * row, 3)
+            layer[row * self.cells + x // 2] |= span[first][last]
 
     def clear(self, x: int, y: int) -> None:
         """Cut the dot at (x, y) out of every layer (a reference line through the area)."""
@@ -197,7 +211,8 @@ def chart_lines(points: Sequence[Point], spec: ChartSpec, *, start: float, end: 
     """The chart's rows (top first), `cells` wide: the series as an area from zero (the part
     beyond the threshold in the OVER role), the threshold as a dotted line that is cut out of
     the area where the area covers it, the baseline as a sparse dotted line (cut out likewise),
-    each mark as a dotted vertical (cut out likewise). The area's top edge is never cut."""
+    each mark as a dotted vertical (cut out likewise). The area's top edge is never cut; a
+    reference outside the scale is not drawn."""
     if rows <= 0 or cells <= 0:
         return []
     dots = rows * 4
@@ -213,9 +228,12 @@ def chart_lines(points: Sequence[Point], spec: ChartSpec, *, start: float, end: 
         here = scale.dot(value, dots)
         low, high = min(here, zero), max(here, zero)
         spans.append((low, high))
-        for y in range(low, high + 1):
-            beyond = y > threshold_dot if spec.above_is_bad else y < threshold_dot
-            canvas.set(Role.OVER if beyond else Role.SERIES, x, y)
+        if spec.above_is_bad:
+            canvas.fill(Role.SERIES, x, low, min(high, threshold_dot))
+            canvas.fill(Role.OVER, x, max(low, threshold_dot + 1), high)
+        else:
+            canvas.fill(Role.OVER, x, low, min(high, threshold_dot - 1))
+            canvas.fill(Role.SERIES, x, max(low, threshold_dot), high)
 
     def inside(x: int, y: int) -> bool:
         span = spans[x]
@@ -225,12 +243,12 @@ def chart_lines(points: Sequence[Point], spec: ChartSpec, *, start: float, end: 
         span = spans[x]
         return span is not None and span[0] <= y <= span[1]
 
-    for x in range(cells * 2):
+    for x in range(cells * 2) if scale.low <= spec.threshold <= scale.high else ():
         if inside(x, threshold_dot):
             canvas.clear(x, threshold_dot)
         elif not covered(x, threshold_dot):
             canvas.set(Role.THRESHOLD, x, threshold_dot)
-    if spec.baseline is not None and math.isfinite(spec.baseline):
+    if spec.baseline is not None and scale.low <= spec.baseline <= scale.high:
         baseline_dot = scale.dot(spec.baseline, dots)
         for x in range(0, cells * 2, 2):
             if inside(x, baseline_dot):
@@ -296,9 +314,9 @@ def window_label(seconds: float) -> str:
 
 
 def axis_line(start: float, end: float, cells: int, marks: Sequence[Mark]) -> Line:
-    """`-30m        -15m   ▲rollback    now` under `cells` chart columns: the ends first, then
-    each mark's label (right of its ▲, else left, else the ▲ alone), then the middle tick where
-    it still fits; marks outside the window are left out."""
+    """`-30m        -15m   ▲rollback    now` under `cells` chart columns: each mark's label
+    first (right of its ▲, else left, else the ▲ alone), then `now`, the start and the middle
+    where they still fit; marks outside the window are left out."""
     chars: list[str] = [" "] * cells
     roles: list[Role] = [Role.AXIS] * cells
     taken = [False] * cells
@@ -313,17 +331,20 @@ def axis_line(start: float, end: float, cells: int, marks: Sequence[Mark]) -> Li
             chars[i], roles[i], taken[i] = text[offset], role, True
         return True
 
-    window = end - start
-    place("now", cells - 3, Role.AXIS)
-    place(f"-{window_label(window)}", 0, Role.AXIS)
     for mark in marks:
         if not start <= mark.at <= end:
             continue
         column = mark_column(mark.at, start, end, cells * 2) // 2
         label = inert(mark.label, 24)
-        if not (place("▲" + label, column, Role.MARK)
-                or place(label + "▲", column - len(label), Role.MARK)):
+        right, left = "▲" + label, label + "▲"
+        # Right of the ▲ where that leaves room for "now", else left of it, else as it fits.
+        if not ((column + len(right) < cells - 4 and place(right, column, Role.MARK))
+                or place(left, column - len(label), Role.MARK)
+                or place(right, column, Role.MARK)):
             place("▲", column, Role.MARK, force=True)
+    window = end - start
+    place("now", cells - 3, Role.AXIS)
+    place(f"-{window_label(window)}", 0, Role.AXIS)
     middle = f"-{window_label(window / 2)}"
     place(middle, cells // 2 - len(middle) // 2, Role.AXIS)
     line = Line()

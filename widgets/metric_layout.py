@@ -245,16 +245,18 @@ def _distinct_marks(views: Sequence[MetricView]) -> list[Mark]:
 
 # ---- roles → theme colours → strips ------------------------------------------------------------
 
+# Text roles use the $text-* colours (legible on the theme's background, light or dark); the
+# chart's dots use the plain theme colours.
 ROLE_CSS = {
     Role.SERIES: "color: $primary;",
-    Role.OVER: "color: $error; text-style: bold;",
-    Role.THRESHOLD: "color: $error;",
-    Role.BASELINE: "color: $success;",
-    Role.MARK: "color: $accent; text-style: bold;",
+    Role.OVER: "color: $error;",
+    Role.THRESHOLD: "color: $text-error;",
+    Role.BASELINE: "color: $text-success;",
+    Role.MARK: "color: $text-accent; text-style: bold;",
     Role.AXIS: "color: $text-muted;",
-    Role.OK: "color: $success;",
-    Role.WARNING: "color: $warning;",
-    Role.BAD: "color: $error; text-style: bold;",
+    Role.OK: "color: $text-success;",
+    Role.WARNING: "color: $text-warning;",
+    Role.BAD: "color: $text-error; text-style: bold;",
     Role.UNKNOWN: "color: $text-muted;",
     Role.STALE: "color: $warning; text-style: bold reverse;",
     Role.PLAIN: "",

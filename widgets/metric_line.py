@@ -52,6 +52,11 @@ class MetricLine(Widget):
         """One row per metric (one for the 'no data' line)."""
         return max(len(self.views), 1)
 
+    def notify_style_update(self) -> None:
+        """A theme change recolours the cached lines."""
+        super().notify_style_update()
+        self._lines = None
+
     def watch_views(self) -> None:
         """Redraw every line."""
         self._lines = None
@@ -67,4 +72,4 @@ class MetricLine(Widget):
             styles = role_styles(self.get_component_rich_style)
             self._lines = [to_strip(line, styles, width) for line in lines]
             self._lines_width = width
-        return self._lines[y] if y < len(self._lines) else Strip.blank(width)
+        return self._lines[y] if y < len(self._lines) else Strip.blank(width, self.rich_style)

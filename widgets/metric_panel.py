@@ -128,4 +128,4 @@ class MetricPanel(Widget, can_focus=True):
                            panel_lines(self.views, width=width, height=height, now=self.clock())]
         if y < len(self._lines):
             return self._lines[y]
-        return Strip.blank(self.size.width)
+        return Strip.blank(self.size.width, self.rich_style)
