@@ -246,6 +246,17 @@ def test_the_summary_keeps_value_verdict_and_badge_when_short() -> None:
     assert summary(view, "p95", NOW, 80).text.endswith("STALE 1m · retry in 8s")
 
 
+def test_no_data_yet_is_said_not_drawn_as_zero() -> None:
+    assert texts(panel_lines({}, width=58, height=14, now=NOW)) == ["◌ no metric data yet"]
+    empty = {m.name: metric_view(m, (), now=NOW, last_error="Prometheus refused the query")
+             for m in METRICS}
+    lines = panel_lines(empty, width=58, height=14, now=NOW)
+    assert lines[0].text == "error no data (no baseline, threshold 5 %) ◌"
+    assert lines[0].runs[0][1] is Role.UNKNOWN
+    charts = [line.text[9:] for line in lines if line.text.startswith("    ")]
+    assert charts and not any(c in "⣿⣤⣀▁" for text in charts for c in text.replace("⠉", ""))
+
+
 def test_short_labels_are_unique_and_aligned() -> None:
     assert short_labels(["error_ratio", "latency_p95", "request_rate"]) == {
         "error_ratio": "error", "latency_p95": "p95  ", "request_rate": "rate "}
@@ -312,7 +323,8 @@ class PanelHarness(App[None]):
     ("tab", (80, 24), "textual-dark", 0.0),
     ("tab", (80, 24), "textual-light", 50.0),
     ("tab-compact", (80, 24), "textual-light", 0.0),
-])
+], ids=["execution-dark", "execution-light", "execution-dark-stale", "tab-dark",
+        "tab-light-stale", "tab-compact-light"])
 def test_snapshot(snap_compare, layout: str, size: tuple[int, int], theme: str,
                   stale_for: float) -> None:
     app = PanelHarness(bad_release_views(stale_for=stale_for), layout=layout, theme=theme)
