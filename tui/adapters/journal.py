@@ -27,11 +27,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol, Self
 
+from tui.adapters.journal_tail import JOURNAL_FILE, LOCK_FILE, JournalTail
 from tui.domain.incident import (
     JOURNAL_VERSION,
     TORN_TAIL_QUARANTINED,
     IncidentState,
     JournalEvent,
+    JournalProblem,
     ParsedJournal,
     Redactor,
     TornTail,
@@ -40,8 +42,6 @@ from tui.domain.incident import (
     replay,
 )
 
-JOURNAL_FILE = "journal.jsonl"
-LOCK_FILE = "journal.lock"
 MAX_BATCH = 4096  # events per fsync: bounds how long the first event of a burst waits
 _log = logging.getLogger(__name__)
 
@@ -180,23 +180,46 @@ def load_state(incident_dir: Path, *, live: bool = False) -> tuple[IncidentState
 
 
 class JournalReader:
-    """A read-only view of a journal that another process may be writing (`rollback follow`).
+    """A read-only view of a journal that another process may be writing, as state + events.
 
-    A line caught half-written shows up as a torn tail until a later poll sees it whole.
+    It reads incrementally through `JournalTail` (new code can use the tail directly). A line
+    caught half-written shows up as a torn tail until a later poll sees it whole.
     """
 
     def __init__(self, incident_dir: Path) -> None:
         """Follow the journal in `incident_dir`; nothing is read until `poll`."""
         self.path = Path(incident_dir) / JOURNAL_FILE
-        self._seen: tuple[int, int] | None = None
+        self.tail = JournalTail(incident_dir)
+        self._events: list[JournalEvent] = []
+        self._problems: list[JournalProblem] = []
+        self._polled = False
 
     def poll(self) -> tuple[IncidentState, ParsedJournal] | None:
-        """Return fresh state when the journal changed since the last poll, else None."""
-        stat = self.path.stat()
-        if self._seen == (stat.st_size, stat.st_mtime_ns):
+        """Return the live state and the events so far when something new was read, else None.
+
+        The state is the tail's, updated in place by later polls, and the events list is the
+        reader's own, extended by them: neither is copied, so a poll costs what it reads.
+        """
+        batch = self.tail.poll()
+        if batch.restarted:
+            self._events, self._problems = [], []
+        if self._polled and not batch:
             return None
-        self._seen = (stat.st_size, stat.st_mtime_ns)
-        return load_state(self.path.parent, live=True)
+        self._polled = True
+        self._events.extend(batch.events)
+        self._problems.extend(JournalProblem(p.line or 0, p.message) for p in batch.problems)
+        tail = self.tail
+        torn = TornTail(tail.offset, tail.pending, "last line has no newline or is not an event")
+        parsed = ParsedJournal(
+            events=self._events,
+            torn_tail=torn if tail.pending else None,
+            problems=self._problems,
+            last_hash=tail.last_hash,
+            valid_length=tail.offset,
+            line_count=tail.line_count,
+            next_seq=tail.next_seq,
+        )
+        return tail.state, parsed
 
 
 def _fsync_dir(path: Path) -> None:

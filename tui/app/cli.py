@@ -75,11 +75,12 @@ def build_parser() -> argparse.ArgumentParser:
     inc_note = inc.add_parser("note", help="add a note to an incident")
     inc_note.add_argument("incident", metavar="ID")
     inc_note.add_argument("text", metavar="TEXT")
-    from tui.app import commands_drill, commands_resume, commands_run
+    from tui.app import commands_drill, commands_follow, commands_resume, commands_run
 
     commands_drill.add_parser(commands)
     commands_run.add_parser(commands)
     commands_resume.add_parser(commands)
+    commands_follow.add_parser(commands)
     return parser
 
 
@@ -107,6 +108,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from tui.app import commands_resume
 
             return commands_resume.run(args)
+        if args.command == "follow":
+            from tui.app import commands_follow
+
+            return commands_follow.run(args)
         from tui.app import commands_incidents
 
         return commands_incidents.run(args)

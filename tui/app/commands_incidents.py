@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import sys
 from pathlib import Path
@@ -16,17 +17,31 @@ from tui.adapters.journal import (
 )
 from tui.app.paths import resolve_paths
 from tui.domain.incident import IncidentState, ParsedJournal, verify_chain
+from tui.domain.safe_text import plain
+from tui.domain.timeline import describe
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+TIMELINE_EVENTS = 20  # `show` is a summary; `rollback follow` prints the whole timeline
 
 
-def _folder(incident_id: str) -> Path:
-    folder = incident_dir(resolve_paths(), incident_id)
+def incident_folder(incident_id: str) -> Path:
+    """The folder of an existing incident; JournalNotFoundError names the nearest ids."""
+    paths = resolve_paths()
+    folder = incident_dir(paths, incident_id)
     if not (folder / JOURNAL_FILE).is_file():
-        known = [s.incident_id for s in list_incidents(resolve_paths().incidents_dir)][:5]
-        hint = f" (recent: {', '.join(known)})" if known else " (there are no incidents yet)"
+        hint = _suggestion(incident_id, paths.incidents_dir)
         raise JournalNotFoundError(f"no incident {incident_id!r}{hint}")
     return folder
+
+
+def _suggestion(incident_id: str, root: Path) -> str:
+    """` (nearest: …)`, else ` (recent: …)`, else a note that there are none."""
+    known = sorted((journal.parent.name for journal in root.glob(f"*/{JOURNAL_FILE}")),
+                   reverse=True)
+    nearest = difflib.get_close_matches(incident_id, known, n=3, cutoff=0.6)
+    if nearest:
+        return f" (nearest: {', '.join(nearest)})"
+    return f" (recent: {', '.join(known[:5])})" if known else " (there are no incidents yet)"
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -80,10 +95,12 @@ def render_state(state: IncidentState, parsed: ParsedJournal) -> str:
     if state.notes:
         lines += ["", "Notes"]
         lines += [f"  {n.ts}  {n.actor}: {n.text}" for n in state.notes]
-    lines += ["", "Timeline (last 20 events)"]
-    for event in parsed.events[-20:]:
-        summary = ", ".join(f"{k}={v}" for k, v in list(event.data.items())[:3])
-        lines.append(f"  #{event.seq:<5} {event.ts}  {event.actor}  {event.type}  {summary}")
+    shown = parsed.events[-TIMELINE_EVENTS:]
+    lines += ["", f"Timeline (UTC; last {len(shown)} of {len(parsed.events)} events)"
+              if len(shown) < len(parsed.events) else "Timeline (UTC)"]
+    lines += [f"  {describe(event).line()}" for event in shown]
+    if len(shown) < len(parsed.events):
+        lines.append(f"  (all of it: rollback follow {plain(str(state.incident_id or 'ID'))})")
     if parsed.torn_tail:
         lines.append(f"  (a torn last line of {parsed.torn_tail.length} bytes was ignored: "
                      f"{parsed.torn_tail.reason})")
@@ -94,14 +111,14 @@ def render_state(state: IncidentState, parsed: ParsedJournal) -> str:
 
 def cmd_show(args: argparse.Namespace) -> int:
     """Print one incident."""
-    state, parsed = load_state(_folder(args.incident))
+    state, parsed = load_state(incident_folder(args.incident))
     sys.stdout.write(render_state(state, parsed))
     return EXIT_OK
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
     """Check the hash chain; exit 1 naming the first bad line."""
-    folder = _folder(args.incident)
+    folder = incident_folder(args.incident)
     result = verify_chain((folder / JOURNAL_FILE).read_bytes())
     path = folder / JOURNAL_FILE
     if not result.ok:

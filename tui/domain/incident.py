@@ -115,6 +115,7 @@ class ParsedJournal:
     last_hash: str = GENESIS
     valid_length: int = 0
     line_count: int = 0
+    next_seq: int = 1  # the seq the line after the last whole line should carry
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,13 +195,20 @@ def _load(text: str | None) -> object:
     return obj if type(obj) is dict else "not a JSON object"
 
 
-def parse_journal(data: bytes) -> ParsedJournal:
-    """Parse journal bytes, checking seq and hash chain; a torn last line is set aside."""
+def parse_journal(
+    data: bytes, *, prev_hash: str = GENESIS, next_seq: int = 1, first_line: int = 1
+) -> ParsedJournal:
+    """Parse journal bytes, checking seq and hash chain; a torn last line is set aside.
+
+    By default `data` is a whole journal. A reader that already holds the journal up to some
+    line passes the bytes after it with that line's hash, the seq expected next and the number
+    of the first line in `data`, and gets the same checks and line numbers as a full parse.
+    """
     with gc_paused():
-        return _parse(data)
+        return _parse(data, prev_hash, next_seq, first_line)
 
 
-def _parse(data: bytes) -> ParsedJournal:
+def _parse(data: bytes, prev_hash: str, expected_seq: int, first_line: int) -> ParsedJournal:
     lines = data.split(b"\n")
     tail = lines.pop()  # bytes after the final newline: empty unless the last line is torn
     body = memoryview(data)[: len(data) - len(tail)]
@@ -215,9 +223,8 @@ def _parse(data: bytes) -> ParsedJournal:
     hashes = [hashlib.sha256(line + b"\n").hexdigest() for line in lines]
     events: list[JournalEvent] = []
     problems: dict[int, str] = {}
-    prev_hash, expected_seq = GENESIS, 1
     for index, obj in enumerate(loaded):
-        number = index + 1
+        number = index + first_line
         event = obj if isinstance(obj, str) else _as_event(obj)
         if isinstance(event, str):
             problems.setdefault(number, f"line {number}: {event}")
@@ -232,7 +239,7 @@ def _parse(data: bytes) -> ParsedJournal:
                 )
                 expected_seq = event.seq
             elif event.prev != prev_hash:
-                _blame_link(number, loaded, hashes, problems)
+                _blame_link(index, first_line, loaded, hashes, problems)
         expected_seq += 1
         prev_hash = hashes[index]
     return ParsedJournal(
@@ -242,16 +249,21 @@ def _parse(data: bytes) -> ParsedJournal:
         last_hash=prev_hash,
         valid_length=torn.offset if torn else len(data),
         line_count=len(lines),
+        next_seq=expected_seq,
     )
 
 
-def _blame_link(number: int, loaded: list[object], hashes: list[str], out: dict[int, str]) -> None:
-    """Record which line a broken link (line `number`'s prev) most likely points at."""
+def _blame_link(
+    index: int, first_line: int, loaded: list[object], hashes: list[str], out: dict[int, str]
+) -> None:
+    """Record which line a broken link (the prev of `loaded[index]`) most likely points at."""
+    number = index + first_line
     # An edited line changes its own hash, so the *next* line's prev stops matching. If the
     # link after `number` still holds, `number` is intact and the line before it was altered.
-    following = loaded[number] if number < len(loaded) else None
-    own_hash_broken = isinstance(following, dict) and following.get("prev") != hashes[number - 1]
-    if number == 1 or own_hash_broken:
+    following = loaded[index + 1] if index + 1 < len(loaded) else None
+    own_hash_broken = isinstance(following, dict) and following.get("prev") != hashes[index]
+    # The line before the first one in `data` is the caller's, already checked: not to blame.
+    if index == 0 or own_hash_broken:
         out.setdefault(
             number, f"line {number}: prev does not match the hash of the line before it (altered)"
         )
