@@ -4,12 +4,21 @@ revision 2 / 2.3.1), replayed into incident states at the moments the snapshots 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
+
+from textual import on
+from textual.app import App, ComposeResult
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widget import Widget
 
 from tui.domain.incident import IncidentState, JournalEvent, apply_event
 from tui.domain.runbook import Runbook, validate_runbook
+from widgets.checklist import Checklist
+from widgets.step_list import StepList
 
 ROOT = Path(__file__).resolve().parent.parent
 ACTOR = "alice@laptop"
@@ -198,3 +207,62 @@ def executing_state() -> IncidentState:
 def verifying_state() -> IncidentState:
     """Every step done; automatic checks recorded (one failed), some manual items ticked."""
     return state_of(journal(execution_events() + verification_events()))
+
+
+# ---- the harness every widget test runs in ---------------------------------------------------
+
+THEMES = ("textual-dark", "textual-light")
+SIZES = ((120, 40), (80, 24))
+
+
+class Harness(App[None]):
+    """Widgets on an otherwise empty screen, in a given theme, recording what they post.
+
+    `pane=True` puts them in a work column as wide as the guided screens' left side at 120
+    columns (the full width at 80), so snapshots show them at the width they really get.
+    """
+
+    HORIZONTAL_BREAKPOINTS: ClassVar = [(0, "-narrow"), (100, "-wide")]
+    CSS = """
+    #work { height: 1fr; }
+    Screen.-wide #work { width: 56; }
+    ContextBar, PhaseStrip { margin-bottom: 1; }
+    """
+
+    def __init__(self, build: Callable[[], Iterable[Widget]], theme: str = "textual-dark",
+                 pane: bool = False) -> None:
+        super().__init__()
+        self.build, self.start_theme, self.pane = build, theme, pane
+        self.posted: list[Message] = []
+
+    def compose(self) -> ComposeResult:
+        """The widgets, in the work column if asked."""
+        widgets = list(self.build())
+        if self.pane:
+            yield Vertical(*widgets, id="work")
+        else:
+            yield from widgets
+
+    def on_mount(self) -> None:
+        """Theme first, then focus the first widget that takes it."""
+        self.theme = self.start_theme
+        for widget in self.screen.focus_chain[:1]:
+            widget.focus()
+
+    @on(StepList.Highlighted)
+    @on(StepList.RunRequested)
+    @on(Checklist.Toggled)
+    @on(Checklist.NoteRequested)
+    def record(self, message: Message) -> None:
+        """Keep what the widgets posted, in order."""
+        self.posted.append(message)
+
+
+def screen_lines(app: App[Any]) -> list[str]:
+    """The screen as text, one string per row (textual is pinned; this reads its compositor)."""
+    return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+def screen_text(app: App[Any]) -> str:
+    """The screen as one string."""
+    return "\n".join(screen_lines(app))

@@ -31,6 +31,7 @@ class CursorList(ScrollView, can_focus=True):
         overflow-y: auto;
         scrollbar-gutter: stable;
         scrollbar-size-vertical: 1;
+        scrollbar-size-horizontal: 0;
         & > .cursor-list--cursor {
             background: $block-cursor-blurred-background;
             color: $block-cursor-blurred-foreground;
@@ -96,13 +97,13 @@ class CursorList(ScrollView, can_focus=True):
         """Re-read the rows (after the data changed), keeping the cursor on the same key."""
         previous = self.highlighted_key
         self._keys = self.row_keys()
-        if previous in self._keys:
+        if previous is not None and previous in self._keys:
             index = self._keys.index(previous)
         else:
             index = self._nearest(min(self.cursor, len(self._keys) - 1), 1)
         self.set_reactive(CursorList.cursor, max(index, 0))
         self._relayout()
-        if self.is_mounted:
+        if self.is_attached:
             self._announce()
 
     def move_to(self, key: str) -> None:
@@ -112,8 +113,8 @@ class CursorList(ScrollView, can_focus=True):
 
     # ---- layout ---------------------------------------------------------------------------
     def _relayout(self) -> None:
-        if not self.is_mounted:
-            return  # on_mount / on_resize lay out once there is an app and a size
+        if not self.is_attached or not self.size.width:
+            return  # on_resize lays out once there are styles and a size
         width = self.scrollable_content_region.width or self.size.width
         self._width = width
         palette = self.row_palette()
@@ -127,9 +128,10 @@ class CursorList(ScrollView, can_focus=True):
                 text = to_text(line, palette)
                 lines.append(Strip(text.render(console), text.cell_len))
                 line_row.append(index)
+        grew = len(lines) != len(self._lines)
         self._lines, self._line_row, self._row_start = lines, line_row, starts
         self.virtual_size = Size(width, len(lines))
-        self.refresh()
+        self.refresh(layout=grew)  # an auto height follows the number of lines
 
     def on_resize(self, event: events.Resize) -> None:
         """Re-render rows at the new width."""
@@ -139,7 +141,7 @@ class CursorList(ScrollView, can_focus=True):
     def notify_style_update(self) -> None:
         """A theme or class change: the cached lines hold old colours."""
         super().notify_style_update()
-        if self.is_mounted:
+        if self.is_attached:
             self._relayout()
 
     def render_line(self, y: int) -> Strip:
@@ -180,9 +182,9 @@ class CursorList(ScrollView, can_focus=True):
                   else len(self._lines))
         height = self.scrollable_content_region.height
         if top < self.scroll_offset.y:
-            self.scroll_to(y=top, animate=False, immediate=True)
+            self.scroll_to(y=top, animate=False, immediate=True, force=True)
         elif bottom > self.scroll_offset.y + height:
-            self.scroll_to(y=max(bottom - height, 0), animate=False, immediate=True)
+            self.scroll_to(y=max(bottom - height, 0), animate=False, immediate=True, force=True)
 
     def _nearest(self, start: int, step: int) -> int:
         """The first selectable row from `start` in direction `step`; -1 when none."""

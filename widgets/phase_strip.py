@@ -69,14 +69,15 @@ def phase_progress(state: IncidentState, runbook: Runbook, current: Phase) -> Ph
     passed = sum(state.check_status(i.id) is CheckStatus.PASS for i in items)
     results = {Phase.ASSESS: _assess_result(state), Phase.DECIDE: _decide_result(state),
                Phase.EXECUTE: execute}
-    progress = {Phase.EXECUTE: execute, Phase.VERIFY: f"{passed}/{len(items)} checked"}
+    failed_items = sum(state.check_status(i.id) is CheckStatus.FAIL for i in items)
+    verify = f"{passed}/{len(items)} checked" + (f" · {failed_items} failed" if failed_items
+                                                 else "")
+    progress = {Phase.EXECUTE: execute, Phase.VERIFY: verify}
     failed = {Phase.EXECUTE} if failed_steps else set()
-    if current is Phase.CLOSED or current is Phase.VERIFY:
-        summary = derive_status(runbook, state)
-        if current is Phase.CLOSED:
-            results[Phase.VERIFY] = str(state.rollback_status or summary.status)
-        if summary.failed_items:
-            failed.add(Phase.VERIFY)
+    if failed_items:
+        failed.add(Phase.VERIFY)
+    if current is Phase.CLOSED:
+        results[Phase.VERIFY] = str(state.rollback_status or derive_status(runbook, state).status)
     return PhaseProgress(current, results, progress, frozenset(failed))
 
 

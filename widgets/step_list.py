@@ -178,7 +178,7 @@ class StepMessage(Message):
     """Something about one step of a StepList."""
 
     step_id: str
-    step_list: StepList = field(repr=False)
+    step_list: StepList = field(repr=False, kw_only=True)
 
     @property
     def control(self) -> StepList:
@@ -268,8 +268,8 @@ class StepList(CursorList):
 
     def cursor_moved(self, key: str) -> None:
         """Tell the screen which step is highlighted."""
-        self.post_message(self.Highlighted(key, self))
+        self.post_message(self.Highlighted(key, step_list=self))
 
     def row_chosen(self, key: str) -> None:
         """Ask the screen to run the step."""
-        self.post_message(self.RunRequested(key, self))
+        self.post_message(self.RunRequested(key, step_list=self))

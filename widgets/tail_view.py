@@ -32,6 +32,7 @@ class TailView(ScrollView, Generic[ItemT], can_focus=True):
         overflow-y: auto;
         scrollbar-gutter: stable;
         scrollbar-size-vertical: 1;
+        scrollbar-size-horizontal: 0;
         & > .tail-view--hint { background: $accent; color: $text; text-style: bold; }
     }
     """
@@ -90,7 +91,7 @@ class TailView(ScrollView, Generic[ItemT], can_focus=True):
         added = list(items)
         if not added:
             return
-        if not self.is_mounted:  # rendered once there is a width (on_resize)
+        if not self.is_attached or not self._width:  # rendered once there is a width
             self._items = [*self._items, *added][-self.max_items:]
             return
         following = self._follow
@@ -102,7 +103,7 @@ class TailView(ScrollView, Generic[ItemT], can_focus=True):
         self._trim(following)
         self.virtual_size = Size(self._width, len(self._lines))
         if following:
-            self.scroll_end(animate=False, immediate=True, x_axis=False)
+            self.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
         else:
             self._new += len(added)
         self.refresh()
@@ -112,7 +113,7 @@ class TailView(ScrollView, Generic[ItemT], can_focus=True):
         self._items = list(items)[-self.max_items:]
         self._new, self._follow = 0, True
         self._rerender()
-        self.scroll_end(animate=False, x_axis=False)
+        self.scroll_end(animate=False, x_axis=False, force=True)
 
     def clear(self) -> None:
         """Show nothing."""
@@ -121,7 +122,7 @@ class TailView(ScrollView, Generic[ItemT], can_focus=True):
     def action_follow(self) -> None:
         """Jump to the newest item and follow again."""
         self._new, self._follow = 0, True
-        self.scroll_end(animate=False, immediate=True, x_axis=False)
+        self.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
         self.refresh()
 
     # ---- rendering ------------------------------------------------------------------------
@@ -145,11 +146,13 @@ class TailView(ScrollView, Generic[ItemT], can_focus=True):
             del self._lines[:dropped]
             if not following:  # keep the lines the operator is reading where they are
                 self.scroll_to(y=max(self.scroll_offset.y - dropped, 0), animate=False,
-                               immediate=True)
+                               immediate=True, force=True)
 
     def _rerender(self) -> None:
         self._lines, self._heights = [], []
-        self._width = self.scrollable_content_region.width if self.is_mounted else 0
+        self._width = self.scrollable_content_region.width if self.is_attached else 0
+        if not self.size.width:
+            self._width = 0  # no styles or size yet: on_resize renders
         if self._width:
             palette = self.item_palette()
             for item in self._items:
@@ -162,12 +165,12 @@ class TailView(ScrollView, Generic[ItemT], can_focus=True):
         if self.scrollable_content_region.width != self._width:
             self._rerender()
         if self._follow:  # after the refresh: the new size is not applied yet
-            self.scroll_end(animate=False, x_axis=False)
+            self.scroll_end(animate=False, x_axis=False, force=True)
 
     def notify_style_update(self) -> None:
         """A theme or class change: the rendered lines hold old colours."""
         super().notify_style_update()
-        if self.is_mounted and self._width:
+        if self.is_attached and self._width:
             self._rerender()
 
     def watch_scroll_y(self, old: float, new: float) -> None:

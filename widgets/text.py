@@ -124,7 +124,7 @@ def wrap_words(text: str, width: int, first: int | None = None) -> list[str]:
             lines.append(current)
             room = widths[1]
         while cell_len(word) > room > 0:
-            head = chop_cells(word, room)[0]
+            head = chop_cells(word, room)[0] or word[0]  # a wide character in a 1-cell room
             lines.append(head)
             word = word[len(head):]
             room = widths[1]
@@ -138,6 +138,8 @@ class _Styled(Protocol):
 
 
 def component_palette(widget: _Styled, prefix: str, roles: Iterable[str]) -> dict[str, Style]:
-    """Each role's style from the widget's component class `{prefix}--{role}` (theme-aware)."""
-    return {role: widget.get_component_rich_style(f"{prefix}--{role}", partial=True)
-            for role in roles}
+    """Each role's style from the widget's component class `{prefix}--{role}` (theme-aware).
+
+    Full styles, not partial ones: only they resolve `auto` colours (`$text`, `$text-muted`) and
+    alpha against the background, which a partial style silently turns into plain white."""
+    return {role: widget.get_component_rich_style(f"{prefix}--{role}") for role in roles}

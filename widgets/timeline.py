@@ -15,7 +15,7 @@ from rich.style import Style
 from tui.domain.incident import JournalEvent
 from tui.domain.timeline import EventSeverity, TimelineEntry, describe
 from widgets.tail_view import TailView
-from widgets.text import Line, component_palette, fit, inert, wrap_words
+from widgets.text import Line, component_palette, fit, fit_line, inert, wrap_words
 
 ROLES = ("ok", "warning", "error", "info", "muted")
 SEVERITY_ROLE = {EventSeverity.OK: "ok", EventSeverity.WARNING: "warning",
@@ -43,7 +43,7 @@ def entry_lines(entry: TimelineEntry, width: int) -> list[Line]:
     role = TEXT_ROLE.get(entry.severity, "")
     lines = [[*head, (wrapped[0], role)]]
     lines += [[(" " * indent, ""), (text, role)] for text in wrapped[1:]]
-    return lines
+    return [fit_line(line, width) for line in lines]  # views narrower than the columns
 
 
 class Timeline(TailView[TimelineEntry]):
