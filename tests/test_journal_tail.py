@@ -10,7 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from tui.adapters.journal import JOURNAL_FILE, JournalReader, JournalWriter, read_journal
+from tui.adapters.journal import (
+    JOURNAL_FILE,
+    JournalNotFoundError,
+    JournalReader,
+    JournalWriter,
+    read_journal,
+)
 from tui.adapters.journal_tail import JournalTail, TailProblemKind, writer_status
 from tui.domain.incident import (
     GENESIS,
@@ -214,7 +220,7 @@ def test_a_complete_line_that_is_not_json_is_reported_once(folder: Path) -> None
     batch = tail.poll()
     assert [(p.kind, p.line) for p in batch.problems] == [(TailProblemKind.LINE, 3)]
     assert "not valid JSON" in batch.problems[0].message
-    append_bytes(folder, b"")  # touch: same size, nothing new
+    os.utime(journal(folder), ns=(1, 1))  # touched: read again, but reported only once
     assert not tail.poll()
     good = raw_line(4, line_hash(b"{not json at all\n"))
     append_bytes(folder, good)
@@ -253,6 +259,8 @@ def test_incremental_state_equals_a_full_live_replay(folder: Path) -> None:
 
 
 def test_reader_keeps_its_api_on_top_of_the_tail(folder: Path) -> None:
+    with pytest.raises(JournalNotFoundError):
+        JournalReader(folder).poll()
     write_notes(folder, 2)
     reader = JournalReader(folder)
     state, parsed = reader.poll()

@@ -168,9 +168,11 @@ def read_journal(incident_dir: Path) -> ParsedJournal:
     try:
         return parse_journal(path.read_bytes())
     except FileNotFoundError:
-        raise JournalNotFoundError(
-            f"{path}: no journal here (is this an incident folder?)"
-        ) from None
+        raise _no_journal(path) from None
+
+
+def _no_journal(path: Path) -> JournalNotFoundError:
+    return JournalNotFoundError(f"{path}: no journal here (is this an incident folder?)")
 
 
 def load_state(incident_dir: Path, *, live: bool = False) -> tuple[IncidentState, ParsedJournal]:
@@ -200,6 +202,8 @@ class JournalReader:
         The state is the tail's, updated in place by later polls, and the events list is the
         reader's own, extended by them: neither is copied, so a poll costs what it reads.
         """
+        if not self._polled and not self.path.exists():
+            raise _no_journal(self.path)
         batch = self.tail.poll()
         if batch.restarted:
             self._events, self._problems = [], []

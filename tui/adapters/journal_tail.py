@@ -62,6 +62,7 @@ class TailBatch:
     restarted: bool = False
 
     def __bool__(self) -> bool:
+        """Whether the poll found anything (events or problems)."""
         return bool(self.events or self.problems)
 
 
@@ -192,6 +193,9 @@ class JournalTail:
         """Parse the bytes from the last whole line to `size`; consume every whole line."""
         start = self.offset - len(self._last_line)
         chunk = self._pread(start, size - start)
+        if len(chunk) < len(self._last_line):
+            self._seen = None  # cut while being read: the next poll sees (and reports) the shrink
+            return []
         known, new = chunk[: len(self._last_line)], chunk[len(self._last_line) :]
         if known != self._last_line:
             problems.append(TailProblem(
@@ -215,12 +219,13 @@ class JournalTail:
             # torn tail and a new writer sets it aside, so it is not consumed (the file may be
             # cut back to before it); but it is reported now, once.
             number = self.line_count + parsed.line_count + 1
-            problems.append(TailProblem(
-                TailProblemKind.LINE,
-                f"line {number}: {torn.reason.removeprefix('last line is ')} "
-                "(the last line of the journal; a writer opening it sets it aside)",
-                number,
-            ))
+            if number != flagged:
+                problems.append(TailProblem(
+                    TailProblemKind.LINE,
+                    f"line {number}: {torn.reason.removeprefix('last line is ')} "
+                    "(the last line of the journal; a writer opening it sets it aside)",
+                    number,
+                ))
             self._flagged_line = number
         consumed = parsed.valid_length
         if consumed:
