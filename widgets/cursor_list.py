@@ -141,8 +141,8 @@ class CursorList(ScrollView, can_focus=True):
     def notify_style_update(self) -> None:
         """A theme or class change: the cached lines hold old colours."""
         super().notify_style_update()
-        if self.is_attached:
-            self._relayout()
+        if self.is_attached:  # after the refresh: component styles update after this node's
+            self.call_after_refresh(self._relayout)
 
     def render_line(self, y: int) -> Strip:
         """One line of the visible region."""

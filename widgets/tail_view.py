@@ -170,8 +170,8 @@ class TailView(ScrollView, Generic[ItemT], can_focus=True):
     def notify_style_update(self) -> None:
         """A theme or class change: the rendered lines hold old colours."""
         super().notify_style_update()
-        if self.is_attached and self._width:
-            self._rerender()
+        if self.is_attached and self._width:  # after the refresh, as component styles update
+            self.call_after_refresh(self._rerender)
 
     def watch_scroll_y(self, old: float, new: float) -> None:
         """Scrolling up stops following; reaching the end by any means resumes it."""
