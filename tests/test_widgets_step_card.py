@@ -124,7 +124,7 @@ def test_a_failed_step_says_what_to_do_next_and_a_dry_run_says_so() -> None:
     assert any(line.startswith("next     Ask the cluster admin") for line in lines)
 
 
-@pytest.mark.parametrize("width", [80, 52, 30, 20])
+@pytest.mark.parametrize("width", [80, 52, 30, 20, 6])
 def test_card_lines_never_exceed_the_width(width: int) -> None:
     state = replace(executing_state().steps["rollout_undo"], request="R" * 300,
                     reason="why " * 50, evidence="E" * 90)

@@ -86,7 +86,8 @@ def item_lines(entry: ChecklistEntry, live: Mapping[str, str], width: int,
     detail_cells = min(cell_len(detail), max(spare, min(DETAIL_LIMIT, room // 2 - 2), 0))
     text_room = room - detail_cells - (2 if detail_cells else 0)
     shown_text, shown_detail = fit(text, max(text_room, 1)).rstrip(), fit(detail, detail_cells)
-    line: Line = [(lead[:2], role), (" ", ""), (shown_text, "fail" if entry.status is CheckStatus.FAIL else "")]
+    text_role = "fail" if entry.status is CheckStatus.FAIL else ""
+    line: Line = [(lead[:2], role), (" ", ""), (shown_text, text_role)]
     if detail_cells:
         gap = max(room - cell_len(shown_text) - cell_len(shown_detail), 1)
         line += [(" " * gap, ""), (shown_detail, detail_role)]

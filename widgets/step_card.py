@@ -31,6 +31,7 @@ from widgets.text import (
     Line,
     component_palette,
     fit,
+    fit_line,
     inert,
     inert_lines,
     to_text,
@@ -91,7 +92,7 @@ def step_detail(runbook: Runbook, step: Step, values: Mapping[str, str]) -> Step
         command = runbook.step_display(step, values)
     except ValueError:
         command = step.command
-    number = next(i for i, s in enumerate(runbook.steps, start=1) if s.id == step.id)
+    number = next((i for i, s in enumerate(runbook.steps, start=1) if s.id == step.id), 0)
     args = step.args if step.action == "manual" else {}
     return StepDetail(
         number, step.id, step.title, step.action, command, _filled(step.expected, masked),
@@ -214,7 +215,7 @@ def card_lines(detail: StepDetail, state: StepState | None, width: int, now: flo
         lines += _field("evidence", state.evidence, width, limit=2)
     if detail.on_failure and state is not None and state.status is StepStatus.FAILED:
         lines += _field("next", detail.on_failure, width, role="warning")
-    return lines
+    return [fit_line(line, width) for line in lines]  # cards narrower than the label column
 
 
 class _CardBody(Widget):
@@ -248,7 +249,7 @@ class _CardBody(Widget):
             return Text("No step selected", style=self.get_component_rich_style(
                 "step-card--muted", partial=True))
         palette: dict[str, Style] = component_palette(self, "step-card", ROLES)
-        lines = card_lines(self.detail, self.step_state, max(self.size.width, 20), self.clock())
+        lines = card_lines(self.detail, self.step_state, max(self.size.width, 1), self.clock())
         text = Text("\n").join(to_text(line, palette) for line in lines)
         text.no_wrap = True
         return text
