@@ -9,8 +9,11 @@ Colour is never the only signal: each status has a symbol and a word as well.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
+from typing import Protocol
 
-from rich.cells import cell_len, set_cell_size
+from rich.cells import cell_len, chop_cells, set_cell_size
+from rich.style import Style
 from rich.text import Text
 
 from tui.domain.status import CheckStatus, RollbackStatus, StepStatus
@@ -58,3 +61,85 @@ def fit(text: str, width: int) -> str:
     if cell_len(text) > width:
         return set_cell_size(text, width - 1) + ELLIPSIS
     return set_cell_size(text, width)
+
+
+# --- styled pieces: pure render functions return these, widgets turn them into Text ------------
+
+Piece = tuple[str, str]
+"""A run of text and its role (`""` for plain, else a name the widget maps to a style)."""
+
+Line = list[Piece]
+"""One screen line as pieces."""
+
+
+def line_width(line: Line) -> int:
+    """How many cells a line takes."""
+    return sum(cell_len(text) for text, _ in line)
+
+
+def fit_line(line: Line, width: int) -> Line:
+    """Cut a line to at most `width` cells, ending with an ellipsis when anything was cut."""
+    if line_width(line) <= width:
+        return list(line)
+    out: Line = []
+    room = width
+    for text, role in line:
+        cells = cell_len(text)
+        if cells < room:  # strictly less: a cell stays free for the ellipsis
+            out.append((text, role))
+            room -= cells
+            continue
+        if room > 0:
+            out.append((set_cell_size(text, room - 1) + ELLIPSIS, role))
+        break
+    return out
+
+
+def line_text(line: Line) -> str:
+    """The characters of a line, without roles."""
+    return "".join(text for text, _ in line)
+
+
+def to_text(line: Line, palette: Mapping[str, Style]) -> Text:
+    """A line as a Rich Text, each role styled from `palette` (unknown roles stay plain)."""
+    text = Text(no_wrap=True, overflow="ellipsis", end="")
+    for chunk, role in line:
+        text.append(chunk, palette.get(role))
+    return text
+
+
+def wrap_words(text: str, width: int, first: int | None = None) -> list[str]:
+    """Greedy word wrap by cells: `first` cells on the first line, `width` on the others;
+    words longer than a line are broken."""
+    widths = [first if first is not None else width, width]
+    lines: list[str] = []
+    current = ""
+    for word in text.split(" "):
+        room = widths[min(len(lines), 1)]
+        candidate = f"{current} {word}" if current else word
+        if cell_len(candidate) <= room:
+            current = candidate
+            continue
+        if current:
+            lines.append(current)
+            room = widths[1]
+        while cell_len(word) > room > 0:
+            head = chop_cells(word, room)[0] or word[0]  # a wide character in a 1-cell room
+            lines.append(head)
+            word = word[len(head):]
+            room = widths[1]
+        current = word
+    lines.append(current)
+    return lines
+
+
+class _Styled(Protocol):
+    def get_component_rich_style(self, *names: str, partial: bool = False) -> Style: ...
+
+
+def component_palette(widget: _Styled, prefix: str, roles: Iterable[str]) -> dict[str, Style]:
+    """Each role's style from the widget's component class `{prefix}--{role}` (theme-aware).
+
+    Full styles, not partial ones: only they resolve `auto` colours (`$text`, `$text-muted`) and
+    alpha against the background, which a partial style silently turns into plain white."""
+    return {role: widget.get_component_rich_style(f"{prefix}--{role}") for role in roles}
