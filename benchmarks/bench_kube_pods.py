@@ -108,9 +108,15 @@ def measure(kubectl: str, folder: Path) -> int:
             out = subprocess.run(argv, capture_output=True, env=env, check=True).stdout
             return len(json.loads(out)["items"])
 
+        # The adapter's own endpoints return raw responses only; the typed baseline goes
+        # through the official client's generated API on the same connection.
+        from kubernetes import client
+
+        typed_core = client.CoreV1Api(kube.api_client)
+
         def typed_list() -> list[Any]:
-            return kube.core.list_namespaced_pod(NAMESPACE, label_selector=SELECTOR,
-                                                 _request_timeout=300).items
+            return typed_core.list_namespaced_pod(NAMESPACE, label_selector=SELECTOR,
+                                                  _request_timeout=300).items
 
         adapter_s, adapter_pods = median_seconds(adapter_list)
         kubectl_s, kubectl_pods = median_seconds(kubectl_list)

@@ -6,12 +6,11 @@ are checked through the adapter, through the client directly, and through real k
 
 from __future__ import annotations
 
-import itertools
 import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Self
+from typing import Any
 
 import pytest
 import yaml
@@ -65,38 +64,6 @@ def kubectl_revisions(kubectl, info) -> list[int]:
     assert result.returncode == 0, result.stderr
     return [int(line.split()[0]) for line in result.stdout.splitlines()
             if line.split() and line.split()[0].isdigit()]
-
-
-class PodWatch:
-    """watch_pods running in a thread, recording every snapshot and status line."""
-
-    def __init__(self, kube: Kube, coalesce: float = 0.1) -> None:
-        self.kube, self.stop = kube, threading.Event()
-        self.snapshots: list[list[dict[str, Any]]] = []
-        self.statuses: list[str] = []
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, args=(coalesce,), daemon=True)
-
-    def _run(self, coalesce: float) -> None:
-        try:
-            self.kube.watch_pods(DEPLOY, self.snapshots.append, self.stop, coalesce=coalesce,
-                                 on_status=self.statuses.append)
-        except BaseException as exc:  # noqa: BLE001 - surfaced by the test
-            self.error = exc
-
-    def names(self) -> set[str]:
-        """Pod names in the latest snapshot."""
-        return {p["metadata"]["name"] for p in self.snapshots[-1]} if self.snapshots else set()
-
-    def __enter__(self) -> Self:
-        self.thread.start()
-        wait_for("the first pod snapshot", lambda: self.snapshots)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop.set()
-        self.thread.join(timeout=2)
-        assert self.error is None, self.error
 
 
 def live_names(kube: Kube) -> set[str]:
@@ -218,73 +185,6 @@ def test_list_pods_pages_through_5000_pods(drill) -> None:
     assert len(pods.items) == 5000
     assert pods.pages == 10
     assert len({p["metadata"]["name"] for p in pods.items}) == 5000
-
-
-def test_watch_pods_sees_a_deletion_and_its_replacement(bad_release) -> None:
-    _, _, kube = bad_release
-    with PodWatch(kube) as watch:
-        before = wait_for("three pods", lambda: len(watch.names()) == 3 and watch.names())
-        victim = min(before)
-        raw_core(kube).delete_namespaced_pod(victim, NS)
-        wait_for("the deletion and a replacement", lambda: victim not in watch.names()
-                 and len(watch.names() - before) == 1)
-        assert any(s.startswith("watching 3 pods") for s in watch.statuses)
-
-
-def test_watch_pods_survives_dropped_watches_and_compaction(drill) -> None:
-    # The fault is set at start: the drill reads drop-watches when a stream opens, so a fault
-    # applied later would only cut streams opened after it (the first one lasts minutes).
-    cluster, info = drill("bad-release", speed=20, faults=["drop-watches=1s"])
-    with Kube.connect(info.kubeconfig) as kube, PodWatch(kube) as watch:
-        wait_for("three pods", lambda: len(watch.names()) == 3)
-        time.sleep(1.5)  # at least one stream dropped and resumed
-        first = min(watch.names())
-        raw_core(kube).delete_namespaced_pod(first, NS)
-        wait_for("the watcher to follow across dropped streams",
-                 lambda: first not in watch.names() and watch.names() == live_names(kube))
-        # Hold the watcher off, change things, and forget the history it would resume from.
-        cluster.faults.apply("deny=watch:pods")
-        time.sleep(1.2)
-        second = min(live_names(kube))
-        raw_core(kube).delete_namespaced_pod(second, NS)
-        wait_for("a replacement pod", lambda: second not in live_names(kube)
-                 and len(live_names(kube)) == 3)
-        cluster.store.compact()
-        cluster.faults.clear()
-        wait_for("the watcher to re-list after 410 and reach the final state",
-                 lambda: second not in watch.names() and watch.names() == live_names(kube))
-        assert any("410" in s for s in watch.statuses), watch.statuses
-        assert any("forbidden" in s for s in watch.statuses), watch.statuses
-
-
-def test_watch_pods_stops_within_a_second(bad_release) -> None:
-    _, _, kube = bad_release
-    watch = PodWatch(kube)
-    with watch:
-        time.sleep(0.3)
-        started = time.monotonic()
-        watch.stop.set()
-        watch.thread.join(timeout=1.0)
-        assert not watch.thread.is_alive()
-        assert time.monotonic() - started < 1.0
-
-
-def test_watch_pods_coalesces_bursts(bad_release) -> None:
-    _, _, kube = bad_release
-    stamps: list[float] = []
-    stop = threading.Event()
-    thread = threading.Thread(target=kube.watch_pods, daemon=True, kwargs={
-        "deployment": DEPLOY, "on_change": lambda pods: stamps.append(time.monotonic()),
-        "stop": stop, "coalesce": 0.5})
-    thread.start()
-    wait_for("a snapshot", lambda: stamps)
-    for name in sorted(live_names(kube)):
-        raw_core(kube).delete_namespaced_pod(name, NS)
-    time.sleep(3)
-    stop.set()
-    thread.join(timeout=2)
-    gaps = [b - a for a, b in itertools.pairwise(stamps)]
-    assert len(stamps) >= 2 and min(gaps) >= 0.45, gaps
 
 
 # ---- history, diff, undo ---------------------------------------------------------------------

@@ -3,7 +3,8 @@
 
 Every failure is a `KubeError` whose message names the resource and the next step. The code is
 split by concern: kube_base (requests, errors, watch plumbing), kube_pods, kube_rollout,
-kube_status, kube_ops, kube_snapshot; the returned types live in kube_types.
+kube_status, kube_ops, kube_snapshot, kube_reflector (live list/watch feeds), kube_api (the raw
+endpoints); the returned types live in kube_types and the domain.
 """
 
 from __future__ import annotations
@@ -12,12 +13,19 @@ import os
 from types import TracebackType
 from typing import Self
 
-from kubernetes import client
+from kubernetes.client.api_client import ApiClient
 
 from tui.adapters.kube_base import KubeBase, label_selector
 from tui.adapters.kube_config import load_configuration
 from tui.adapters.kube_ops import OpsMixin, pod_ready
 from tui.adapters.kube_pods import PodsMixin
+from tui.adapters.kube_reflector import (
+    EVENTS,
+    Reflector,
+    ReflectorState,
+    ReflectorStatus,
+    Snapshot,
+)
 from tui.adapters.kube_rollout import RolloutMixin
 from tui.adapters.kube_snapshot import SnapshotMixin
 from tui.adapters.kube_status import StatusMixin, judge
@@ -27,6 +35,7 @@ from tui.adapters.kube_types import (
     GitOpsInfo,
     KubeError,
     PodList,
+    ReplicaSetInfo,
     Revision,
     RolloutProgress,
     Target,
@@ -37,7 +46,7 @@ from tui.adapters.kube_types import (
 USER_AGENT = "rollback-tui"
 
 
-class Kube(PodsMixin, RolloutMixin, StatusMixin, OpsMixin, SnapshotMixin, KubeBase):
+class Kube(StatusMixin, PodsMixin, RolloutMixin, OpsMixin, SnapshotMixin, KubeBase):
     """One cluster connection (context + namespace) and the operations on it."""
 
     @classmethod
@@ -47,7 +56,7 @@ class Kube(PodsMixin, RolloutMixin, StatusMixin, OpsMixin, SnapshotMixin, KubeBa
         """Connect as kubectl would: --kubeconfig, else KUBECONFIG, else ~/.kube/config, else
         the in-cluster service account; namespace: given, else the context's, else default."""
         configuration, target = load_configuration(kubeconfig, context, namespace)
-        api_client = client.ApiClient(configuration=configuration)
+        api_client = ApiClient(configuration=configuration)
         api_client.user_agent = USER_AGENT
         return cls(api_client, target, request_timeout)
 
@@ -63,14 +72,20 @@ class Kube(PodsMixin, RolloutMixin, StatusMixin, OpsMixin, SnapshotMixin, KubeBa
 
 
 __all__ = [
+    "EVENTS",
     "AccessCheck",
     "EnvChange",
     "GitOpsInfo",
     "Kube",
     "KubeError",
     "PodList",
+    "Reflector",
+    "ReflectorState",
+    "ReflectorStatus",
+    "ReplicaSetInfo",
     "Revision",
     "RolloutProgress",
+    "Snapshot",
     "Target",
     "TemplateDiff",
     "UndoResult",

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Self
 
-from kubernetes import client
-from pydantic import ValidationError
+from kubernetes.client.api_client import ApiClient
 
+from tui.adapters.kube_api import AppsV1, AuthorizationV1, CoreV1, Version
 from tui.adapters.kube_errors import (
     TRANSPORT_ERRORS,
     ApiException,
@@ -51,6 +53,22 @@ def label_selector(selector: Json | None) -> str:
             raise KubeError(f"unsupported selector operator {operator!r} on key {key!r}",
                             reason="Invalid")
     return ",".join(parts)
+
+
+CONTINUE_FIELD = re.compile(rb'"continue"\s*:\s*"([^"\\]*)"')
+
+
+def continue_token(raw: bytes) -> str | None:
+    """A list's continue token read from its bytes before the items ("" on the last page).
+
+    The API server writes a list's metadata before its items, so the token is found without
+    parsing the page; None when the bytes are not laid out that way.
+    """
+    end = raw.find(b'"items"')
+    head = raw[:end] if end != -1 else b""
+    if (found := CONTINUE_FIELD.search(head)) is not None:
+        return found.group(1).decode("ascii", "replace")
+    return "" if b'"metadata"' in head else None
 
 
 def parse_json(data: bytes) -> Any:
@@ -112,6 +130,12 @@ class Watchdog:
 
 def stream_events(response: Any) -> Iterator[Json]:
     """Watch events, one JSON object per line, as they arrive on the chunked response."""
+    for line in stream_lines(response):
+        yield json.loads(line)
+
+
+def stream_lines(response: Any) -> Iterator[bytes]:
+    """The non-blank lines of a chunked watch response, unparsed."""
     buffer = bytearray()
     for chunk in response.stream(amt=None, decode_content=False):
         buffer += chunk
@@ -122,23 +146,23 @@ def stream_events(response: Any) -> Iterator[Json]:
             line = bytes(buffer[start:end])
             start = end + 1
             if line.strip():
-                yield json.loads(line)
+                yield line
         del buffer[:start]
 
 
 class KubeBase:
     """Clients for one cluster and the request helpers every operation uses."""
 
-    def __init__(self, api_client: client.ApiClient, target: Target,
+    def __init__(self, api_client: ApiClient, target: Target,
                  request_timeout: float = 30.0) -> None:
         """Wrap an ApiClient built from our own Configuration."""
         self.api_client = api_client
         self.target = target
         self.request_timeout = request_timeout
-        self.core = client.CoreV1Api(api_client)
-        self.apps = client.AppsV1Api(api_client)
-        self.authz = client.AuthorizationV1Api(api_client)
-        self.version_api = client.VersionApi(api_client)
+        self.core = CoreV1(api_client)
+        self.apps = AppsV1(api_client)
+        self.authz = AuthorizationV1(api_client)
+        self.version_api = Version(api_client)
 
     @property
     def namespace(self) -> str:
@@ -154,11 +178,6 @@ class KubeBase:
     def _convert(self, op: Op, exc: BaseException) -> KubeError:
         if isinstance(exc, KubeError):
             return exc
-        if isinstance(exc, ValidationError):
-            # The client validates arguments before sending anything: nothing reached the server.
-            return op.error(f"invalid request to {op.verb} {op.what()}: "
-                            f"{exc.errors()[0].get('msg', exc)} — this is a bug in the caller",
-                            reason="InvalidRequest", detail=str(exc))
         if isinstance(exc, ApiException):
             return from_api_exception(op, exc, self.target)
         return from_transport_error(op, exc, self.target, self.request_timeout)
@@ -172,18 +191,20 @@ class KubeBase:
         except (ApiException, *TRANSPORT_ERRORS) as exc:
             raise self._convert(op, exc) from exc
 
-    def _request(self, op: Op, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        """Make one API call and return its JSON body; every failure becomes a KubeError."""
+    def _fetch(self, op: Op, call: Callable[..., Any], *args: Any, **kwargs: Any) -> bytes:
+        """Make one API call and return its raw body; every failure becomes a KubeError.
+
+        Reads that got a 5xx or 429 are tried READ_ATTEMPTS times.
+        """
         attempts = READ_ATTEMPTS if op.verb in READ_VERBS else 1
         for attempt in range(1, attempts + 1):
             try:
                 response = call(*args, _preload_content=False, _request_timeout=self._timeout(),
                                 **kwargs)
                 try:
-                    data = response.data
+                    return response.data
                 finally:
                     response.release_conn()
-                return parse_json(data)
             except ApiException as exc:
                 retry = exc.status is not None and (exc.status >= 500 or exc.status == 429)
                 if not retry or attempt == attempts:
@@ -193,35 +214,82 @@ class KubeBase:
             time.sleep(0.2 * attempt)
         raise AssertionError("unreachable")
 
+    def _parse(self, op: Op, data: bytes) -> Any:
+        try:
+            return parse_json(data)
+        except ValueError as exc:
+            raise self._convert(op, exc) from exc
+
+    def _request(self, op: Op, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Make one API call and return its JSON body; every failure becomes a KubeError."""
+        return self._parse(op, self._fetch(op, call, *args, **kwargs))
+
     def _list(self, op: Op, call: Callable[..., Any], *args: Any, **kwargs: Any
               ) -> tuple[list[Json], str, int]:
         """Every item of a list, fetched in pages of PAGE_SIZE: (items, resourceVersion, pages)."""
+        items: list[Json] = []
+        version, pages = "", 0
         # One pause for all pages: re-enabling between pages would let each collection walk
         # every item parsed so far.
         with gc_paused():
-            for restart in range(3):
-                try:
-                    return self._pages(op, call, *args, **kwargs)
-                except KubeError as exc:
-                    # A continue token outlived the server's history: start the list again.
-                    if exc.status != 410 or restart == 2:
-                        raise
-        raise AssertionError("unreachable")
+            for page, version in self._pages(op, call, *args, **kwargs):
+                if version == "":
+                    items.clear()  # the list started again after an expired continue token
+                    pages = 0
+                    continue
+                items.extend(page)
+                pages += 1
+        return items, version, pages
 
-    def _pages(self, op: Op, call: Callable[..., Any], *args: Any, **kwargs: Any
-               ) -> tuple[list[Json], str, int]:
-        items: list[Json] = []
-        token, version, pages = "", "", 0
-        while True:
+    def _pages(self, op: Op, call: Callable[..., Any], *args: Any, page_size: int = PAGE_SIZE,
+               **kwargs: Any) -> Iterator[tuple[list[Json], str]]:
+        """Each page of a list as (items, resourceVersion).
+
+        The next page is fetched while the caller parses and handles this one (socket reads
+        release the GIL), so waiting for the server overlaps the client's work. A continue
+        token that outlived the server's history (410) starts the list again: an empty page
+        with resourceVersion "" tells the caller to drop what it kept.
+        """
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kube-list")
+
+        def fetch(token: str) -> Future[bytes]:
             extra = {"_continue": token} if token else {}
-            body = self._request(op, call, *args, limit=PAGE_SIZE, **extra, **kwargs)
-            pages += 1
-            items.extend(body.get("items") or [])
-            meta = body.get("metadata") or {}
-            version = version or str(meta.get("resourceVersion") or "")
-            token = meta.get("continue") or ""
-            if not token:
-                return items, version, pages
+            return pool.submit(self._fetch, op, call, *args, limit=page_size, **extra, **kwargs)
+
+        try:
+            restarts, version, token = 0, "", ""
+            ahead = fetch(token)
+            while True:
+                try:
+                    raw = ahead.result()
+                except KubeError as exc:
+                    if exc.status != 410 or restarts == 2:
+                        raise
+                    restarts += 1
+                    version, token = "", ""
+                    ahead = fetch(token)
+                    yield [], ""
+                    continue
+                guess = continue_token(raw)
+                if guess:
+                    ahead = fetch(guess)
+                body = self._parse(op, raw)
+                del raw
+                meta = body.get("metadata") or {}
+                version = version or str(meta.get("resourceVersion") or "")
+                token = meta.get("continue") or ""
+                if token and token != guess:
+                    ahead = fetch(token)  # the bytes did not show the token: fetch it now
+                items = body.get("items") or []
+                del body
+                yield items, version
+                # Drop this page before the next: callers that keep compact rows only should
+                # never hold more than one parsed page.
+                del items
+                if not token:
+                    return
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
 
     @staticmethod
     def _require_name(resource: str, name: str) -> None:

@@ -10,6 +10,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tui.domain.actions import Permission
+from tui.domain.rollout import ReplicaSetInfo, RolloutProgress
+
+__all__ = ["AccessCheck", "EnvChange", "GitOpsInfo", "KubeError", "PodList", "ReplicaSetInfo",
+           "Revision", "RolloutProgress", "Target", "TemplateDiff", "UndoResult"]
 
 
 class KubeError(Exception):
@@ -122,21 +126,6 @@ class UndoResult:
     resumed: bool = False
     request: str = ""
     patch: list[dict[str, Any]] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class RolloutProgress:
-    """A Deployment's rollout state, with kubectl's `rollout status` wording in `message`."""
-
-    updated: int
-    ready: int
-    available: int
-    replicas: int
-    old_pending: int
-    message: str
-    done: bool = False
-    generation: int = 0
-    observed_generation: int = 0
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import bisect
 import json
 import threading
 import time
@@ -277,11 +276,7 @@ class KubeAPI:
     def _list(self, request: Request, target: Target) -> Response:
         res = target.resource
         match = self.matcher(request, res.kind)
-        with self.store.lock:
-            rv = str(self.store.resource_version)
-            entries = [e for e in self.store.entries(res.name, target.namespace)
-                       if match(e.obj)]
-        start = 0
+        after, rv = None, ""
         token = request.query.get("continue")
         if token:
             # The token names the last key served (entries are sorted by namespace and name), so
@@ -293,16 +288,18 @@ class KubeAPI:
                 rv = str(int(cursor["rv"]))
             except (ValueError, KeyError, TypeError, IndexError) as exc:
                 raise ApiError(400, "BadRequest", "invalid continue token") from exc
-            start = bisect.bisect_right(entries, after, key=_entry_key)
-        limit = request.query_int("limit", 0)
-        page = entries[start:start + limit] if limit > 0 else entries[start:]
-        following = start + len(page)
+        limit = max(request.query_int("limit", 0), 0)
+        with self.store.lock:
+            rv = rv or str(self.store.resource_version)
+            page, more, left = self.store.page(res.name, target.namespace, after, match, limit)
         cont = ""
         remaining = None
-        if limit > 0 and following < len(entries):
+        if more:
             cursor = {"rv": rv, "after": list(_entry_key(page[-1]))}
             cont = base64.urlsafe_b64encode(json.dumps(cursor).encode()).decode()
-            remaining = len(entries) - following
+            # As the API server: the count is only known when no selector filters the list.
+            if not (request.query.get("labelSelector") or request.query.get("fieldSelector")):
+                remaining = left
         if _wants_table(request):
             try:
                 table = to_table(res.kind, [e.obj for e in page], now=self.store.clock.now(),
@@ -315,6 +312,7 @@ class KubeAPI:
         meta: dict[str, Any] = {"resourceVersion": rv}
         if cont:
             meta["continue"] = cont
+        if remaining is not None:
             meta["remainingItemCount"] = remaining
         head = encode({"kind": res.list_kind, "apiVersion": res.api_version, "metadata": meta})
         body = head[:-1] + b',"items":[' + b",".join(e.raw for e in page) + b"]}"

@@ -6,6 +6,7 @@ so large lists are served without re-encoding), which lets readers use them with
 
 from __future__ import annotations
 
+import bisect
 import json
 import random
 import threading
@@ -69,6 +70,9 @@ class Store:
         self.changed = threading.Condition(self.lock)
         self.rng = random.Random(seed)
         self._objects: dict[str, dict[tuple[str, str], Entry]] = {r: {} for r in RESOURCES}
+        # Keys in list order, kept until an object is added or removed: paging through a large
+        # list must cost each page, not a sort of the whole resource per page.
+        self._order: dict[str, list[tuple[str, str]]] = {}
         self._rv = 1
         self._log: deque[WatchEvent] = deque(maxlen=WATCH_LOG_SIZE)
         self._listeners: list[Callable[[WatchEvent], None]] = []
@@ -102,6 +106,34 @@ class Store:
         chosen.sort(key=lambda e: (e.obj["metadata"].get("namespace", ""),
                                    e.obj["metadata"]["name"]))
         return chosen
+
+    def page(self, resource: str, namespace: str | None, after: tuple[str, str] | None,
+             match: Callable[[dict[str, Any]], bool], limit: int
+             ) -> tuple[list[Entry], bool, int]:
+        """Up to `limit` (0: all) matching entries after the key `after`, in list order.
+
+        Returns them, whether more matching entries follow, and how many entries of the
+        namespace (matching or not) follow the page.
+        """
+        with self.lock:
+            keys = self._order.get(resource)
+            if keys is None:
+                keys = self._order[resource] = sorted(self._objects[resource])
+            objects = self._objects[resource]
+            end = len(keys) if namespace is None else bisect.bisect_left(
+                keys, (namespace + "\0", ""))
+            if after is not None:
+                start = bisect.bisect_right(keys, after)
+            else:
+                start = 0 if namespace is None else bisect.bisect_left(keys, (namespace, ""))
+            found: list[Entry] = []
+            for index in range(start, end):
+                entry = objects[keys[index]]
+                if match(entry.obj):
+                    if limit and len(found) == limit:
+                        return found, True, end - index
+                    found.append(entry)
+            return found, False, 0
 
     def values(self, resource: str, namespace: str | None = None) -> list[dict[str, Any]]:
         """The objects in no particular order (cheaper than `objects` for large sets)."""
@@ -152,6 +184,7 @@ class Store:
             meta["resourceVersion"] = str(rv)
             entry = Entry(obj, encode(obj))
             self._objects[resource][(namespace, name)] = entry
+            self._order.pop(resource, None)
             self._record("ADDED", resource, namespace, entry, rv)
             return obj
 
@@ -199,6 +232,7 @@ class Store:
             if dry_run:
                 return entry.obj
             del self._objects[resource][(namespace, name)]
+            self._order.pop(resource, None)
             rv = self._next_rv()
             gone = dict(entry.obj)
             gone["metadata"] = {**gone["metadata"], "resourceVersion": str(rv)}

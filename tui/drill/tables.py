@@ -4,57 +4,12 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
+from tui.domain.pods import epoch, human_duration, kubectl_status, restarts_text, since
 from tui.drill.selectors import SelectorError, selector_from_spec
 
-
-def human_duration(seconds: float) -> str:
-    """k8s.io/apimachinery duration.HumanDuration: ~2-3 significant figures, as in AGE."""
-    whole = int(seconds)  # Go's int(d.Seconds()) truncates toward zero
-    if whole < -1:
-        return "<invalid>"
-    if whole < 0:
-        return "0s"
-    if whole < 120:
-        return f"{whole}s"
-    minutes = whole // 60
-    if minutes < 10:
-        return f"{minutes}m{whole % 60}s" if whole % 60 else f"{minutes}m"
-    if minutes < 180:
-        return f"{minutes}m"
-    hours = whole // 3600
-    if hours < 8:
-        return f"{hours}h{minutes % 60}m" if minutes % 60 else f"{hours}h"
-    if hours < 48:
-        return f"{hours}h"
-    if hours < 24 * 8:
-        return f"{hours // 24}d{hours % 24}h" if hours % 24 else f"{hours // 24}d"
-    if hours < 24 * 365 * 2:
-        return f"{hours // 24}d"
-    if hours < 24 * 365 * 8:
-        days = hours // 24 % 365
-        return f"{hours // 24 // 365}y{days}d" if days else f"{hours // 24 // 365}y"
-    return f"{hours // 24 // 365}y"
-
-
-def _epoch(timestamp: Any) -> float | None:
-    """Epoch seconds of an RFC 3339 timestamp (Time or MicroTime); None when unset."""
-    if not timestamp or not isinstance(timestamp, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(timestamp)
-    except ValueError:
-        return None
-    # Kubernetes always writes UTC; never let a bare timestamp pick up the local zone.
-    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp()
-
-
-def _since(timestamp: Any, now: float) -> str:
-    """translateTimestampSince: "<unknown>" for a zero time."""
-    epoch = _epoch(timestamp)
-    return "<unknown>" if epoch is None else human_duration(now - epoch)
+__all__ = ["human_duration", "to_table"]
 
 
 # --- column definitions -----------------------------------------------------------------------
@@ -205,94 +160,10 @@ def _selector_string(spec: dict[str, Any] | None, empty: str, invalid: str) -> s
         return invalid
 
 
-def _has_condition(conditions: list[dict[str, Any]] | None, kind: str) -> bool:
-    return any(c.get("type") == kind and c.get("status") == "True" for c in conditions or [])
-
-
 def _pod_row(pod: dict[str, Any], now: float) -> tuple[list[Any], list[dict[str, str]]]:
     """printPod: READY, STATUS, RESTARTS, AGE and the wide columns."""
     spec, status = pod.get("spec") or {}, pod.get("status") or {}
-    phase = status.get("phase", "")
-    reason = status.get("reason") or phase
-    for condition in status.get("conditions") or []:
-        if condition.get("type") == "PodScheduled" and condition.get("reason") == "SchedulingGated":
-            reason = "SchedulingGated"
-    init_specs = spec.get("initContainers") or []
-    # Sidecars (init containers with restartPolicy Always) count as regular containers.
-    sidecars = {c.get("name") for c in init_specs if c.get("restartPolicy") == "Always"}
-    total, ready = len(spec.get("containers") or []) + len(sidecars), 0
-    restarts, sidecar_restarts = 0, 0
-    last_restart: float | None = None
-    last_sidecar_restart: float | None = None
-
-    def finished(container: dict[str, Any]) -> float | None:
-        return _epoch(((container.get("lastState") or {}).get("terminated") or {})
-                      .get("finishedAt"))
-
-    initializing = False
-    for index, container in enumerate(status.get("initContainerStatuses") or []):
-        state = container.get("state") or {}
-        terminated, waiting = state.get("terminated"), state.get("waiting")
-        restarts += container.get("restartCount", 0)
-        if (done := finished(container)) is not None:
-            last_restart = max(last_restart or done, done)
-        is_sidecar = container.get("name") in sidecars
-        if is_sidecar:
-            sidecar_restarts += container.get("restartCount", 0)
-            if done is not None:
-                last_sidecar_restart = max(last_sidecar_restart or done, done)
-        if terminated is not None and terminated.get("exitCode", 0) == 0:
-            continue
-        if is_sidecar and container.get("started"):
-            ready += 1 if container.get("ready") else 0
-            continue
-        if terminated is not None:
-            if terminated.get("reason"):
-                reason = "Init:" + terminated["reason"]
-            elif terminated.get("signal"):
-                reason = f"Init:Signal:{terminated['signal']}"
-            else:
-                reason = f"Init:ExitCode:{terminated.get('exitCode', 0)}"
-        elif waiting and waiting.get("reason") and waiting["reason"] != "PodInitializing":
-            reason = "Init:" + waiting["reason"]
-        else:
-            reason = f"Init:{index}/{len(init_specs)}"
-        initializing = True
-        break
-
-    if not initializing or _has_condition(status.get("conditions"), "Initialized"):
-        restarts, last_restart = sidecar_restarts, last_sidecar_restart
-        has_running = False
-        for container in reversed(status.get("containerStatuses") or []):
-            restarts += container.get("restartCount", 0)
-            if (done := finished(container)) is not None:
-                last_restart = max(last_restart or done, done)
-            state = container.get("state") or {}
-            waiting, terminated = state.get("waiting") or {}, state.get("terminated")
-            if waiting.get("reason"):
-                reason = waiting["reason"]
-            elif terminated is not None and terminated.get("reason"):
-                reason = terminated["reason"]
-            elif terminated is not None:
-                signal = terminated.get("signal")
-                reason = (f"Signal:{signal}" if signal
-                          else f"ExitCode:{terminated.get('exitCode', 0)}")
-            elif container.get("ready") and state.get("running") is not None:
-                has_running = True
-                ready += 1
-        if reason == "Completed" and has_running:
-            ready_condition = _has_condition(status.get("conditions"), "Ready")
-            reason = "Running" if ready_condition else "NotReady"
-
-    if _meta(pod).get("deletionTimestamp"):
-        if status.get("reason") == "NodeLost":
-            reason = "Unknown"
-        elif phase not in ("Succeeded", "Failed"):
-            reason = "Terminating"
-
-    restarts_cell = str(restarts)
-    if restarts and last_restart is not None:
-        restarts_cell = f"{restarts} ({human_duration(now - last_restart)} ago)"
+    printed = kubectl_status(pod)
     pod_ip = status.get("podIP") or ((status.get("podIPs") or [{}])[0]).get("ip")
     gates = spec.get("readinessGates") or []
     gates_cell = "<none>"
@@ -301,11 +172,12 @@ def _pod_row(pod: dict[str, Any], now: float) -> tuple[list[Any], list[dict[str,
                       reversed(status.get("conditions") or [])}
         passed = sum(1 for g in gates if conditions.get(g.get("conditionType")) == "True")
         gates_cell = f"{passed}/{len(gates)}"
-    cells = [_meta(pod).get("name", ""), f"{ready}/{total}", reason, restarts_cell,
-             _since(_meta(pod).get("creationTimestamp"), now),
+    cells = [_meta(pod).get("name", ""), f"{printed.ready}/{printed.total}", printed.reason,
+             restarts_text(printed, now), since(_meta(pod).get("creationTimestamp"), now),
              pod_ip or "<none>", spec.get("nodeName") or "<none>",
              status.get("nominatedNodeName") or "<none>", gates_cell]
     row_conditions = []
+    phase = status.get("phase", "")
     if phase == "Succeeded":
         row_conditions = [{"type": "Completed", "status": "True", "reason": "Succeeded",
                            "message": "The pod has completed successfully."}]
@@ -320,7 +192,7 @@ def _deployment_cells(obj: dict[str, Any], now: float) -> list[Any]:
     return [_meta(obj).get("name", ""),
             f"{status.get('readyReplicas', 0)}/{spec.get('replicas', 1)}",
             status.get("updatedReplicas", 0), status.get("availableReplicas", 0),
-            _since(_meta(obj).get("creationTimestamp"), now),
+            since(_meta(obj).get("creationTimestamp"), now),
             *_containers(spec.get("template") or {}),
             _selector_string(spec.get("selector"), "", "<invalid>")]
 
@@ -328,7 +200,7 @@ def _deployment_cells(obj: dict[str, Any], now: float) -> list[Any]:
 def _replicaset_cells(obj: dict[str, Any], now: float) -> list[Any]:
     spec, status = obj.get("spec") or {}, obj.get("status") or {}
     return [_meta(obj).get("name", ""), spec.get("replicas", 1), status.get("replicas", 0),
-            status.get("readyReplicas", 0), _since(_meta(obj).get("creationTimestamp"), now),
+            status.get("readyReplicas", 0), since(_meta(obj).get("creationTimestamp"), now),
             *_containers(spec.get("template") or {}),
             _selector_string(spec.get("selector"), "<none>", "<error>")]
 
@@ -357,25 +229,25 @@ def _service_cells(obj: dict[str, Any], now: float) -> list[Any]:
         ports.append(f"{port.get('port')}{node_port}/{port.get('protocol', 'TCP')}")
     return [_meta(obj).get("name", ""), kind, cluster_ip,
             _external_ip(spec, obj.get("status") or {}, kind), ",".join(ports) or "<none>",
-            _since(_meta(obj).get("creationTimestamp"), now),
+            since(_meta(obj).get("creationTimestamp"), now),
             _format_labels(spec.get("selector"))]
 
 
 def _configmap_cells(obj: dict[str, Any], now: float) -> list[Any]:
     count = len(obj.get("data") or {}) + len(obj.get("binaryData") or {})
-    return [_meta(obj).get("name", ""), count, _since(_meta(obj).get("creationTimestamp"), now)]
+    return [_meta(obj).get("name", ""), count, since(_meta(obj).get("creationTimestamp"), now)]
 
 
 def _event_cells(event: dict[str, Any], now: float) -> list[Any]:
     """printEvent (wide): ages from lastTimestamp/firstTimestamp, eventTime or series."""
-    first = _since(event.get("firstTimestamp"), now)
-    if _epoch(event.get("firstTimestamp")) is None:
-        first = _since(event.get("eventTime"), now)
-    last = first if _epoch(event.get("lastTimestamp")) is None else _since(
+    first = since(event.get("firstTimestamp"), now)
+    if epoch(event.get("firstTimestamp")) is None:
+        first = since(event.get("eventTime"), now)
+    last = first if epoch(event.get("lastTimestamp")) is None else since(
         event.get("lastTimestamp"), now)
     count = event.get("count") or 1  # singleton events of the new API have no count
     if event.get("series"):
-        last = _since(event["series"].get("lastObservedTime"), now)
+        last = since(event["series"].get("lastObservedTime"), now)
         count = event["series"].get("count", 0)
     involved = event.get("involvedObject") or {}
     target = (involved.get("kind") or "").lower()
@@ -391,11 +263,11 @@ def _event_cells(event: dict[str, Any], now: float) -> list[Any]:
 
 def _namespace_cells(obj: dict[str, Any], now: float) -> list[Any]:
     return [_meta(obj).get("name", ""), (obj.get("status") or {}).get("phase", "Active"),
-            _since(_meta(obj).get("creationTimestamp"), now)]
+            since(_meta(obj).get("creationTimestamp"), now)]
 
 
 def _generic_cells(obj: dict[str, Any], now: float) -> list[Any]:
-    return [_meta(obj).get("name", ""), _since(_meta(obj).get("creationTimestamp"), now)]
+    return [_meta(obj).get("name", ""), since(_meta(obj).get("creationTimestamp"), now)]
 
 
 _PRINTERS: dict[str, Callable[[dict[str, Any], float], list[Any]]] = {
