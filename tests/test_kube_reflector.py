@@ -316,3 +316,14 @@ def test_connect_loads_no_generated_api_or_models(bad_release) -> None:
     modules = set(json.loads(result.stdout))
     assert not {m for m in modules if m.startswith(("kubernetes.client.api.",
                                                     "kubernetes.client.models."))}
+
+
+def test_the_next_page_token_is_read_from_the_bytes_before_the_items() -> None:
+    from tui.adapters.kube_base import continue_token
+
+    page = b'{"kind":"PodList","metadata":{"resourceVersion":"5","continue":"eyJ9="},"items":[]}'
+    assert continue_token(page) == "eyJ9="
+    last = b'{"kind":"PodList","metadata":{"resourceVersion":"5"},"items":[{"continue":"x"}]}'
+    assert continue_token(last) == ""  # a "continue" inside an item is not the list's
+    # Items before metadata: unknown, so the caller parses the page to find the token.
+    assert continue_token(b'{"items":[],"metadata":{"continue":"x"}}') is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import signal
 import sys
 import threading
@@ -87,6 +88,9 @@ def run(args: argparse.Namespace) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     info = cluster.start()
+    # The scenario's objects live as long as the drill: keep them out of the cyclic GC, whose
+    # full collections would walk every pod (300-400 ms stalls of the API at 50,000 pods).
+    gc.freeze()
     try:
         if args.serve:
             print(info.to_json(), flush=True)
