@@ -22,6 +22,7 @@ QUERY_NAMES = {
     "_continue": "continue", "resource_version": "resourceVersion", "watch": "watch",
     "allow_watch_bookmarks": "allowWatchBookmarks", "timeout_seconds": "timeoutSeconds",
     "dry_run": "dryRun", "field_manager": "fieldManager",
+    "container": "container", "previous": "previous", "tail_lines": "tailLines",
 }
 STRATEGIC_MERGE = "application/strategic-merge-patch+json"
 JSON_PATCH = "application/json-patch+json"
@@ -92,6 +93,8 @@ class CoreV1(Endpoints):
     """The core/v1 endpoints the adapter uses."""
 
     list_namespaced_pod = _lister(CORE + "/pods")
+    read_namespaced_pod = _reader(CORE + "/pods/{name}")
+    read_namespaced_pod_log = _reader(CORE + "/pods/{name}/log")
     list_namespaced_service = _lister(CORE + "/services")
     list_namespaced_event = _lister(CORE + "/events")
     read_namespaced_service = _reader(CORE + "/services/{name}")

@@ -17,7 +17,8 @@ from tui.adapters.kube_reflector import (
     Resource,
     Snapshot,
 )
-from tui.adapters.kube_types import PodList
+from tui.adapters.kube_types import KubeError, PodList
+from tui.domain.pod_details import TAIL_LINES, PodDetails, log_container, pod_details
 from tui.domain.pods import PodRow, pod_row
 from tui.domain.rollout import ReplicaSetInfo, replicaset_info
 
@@ -90,3 +91,34 @@ class PodsMixin(KubeBase):
         return Reflector(self, DEPLOYMENTS, self._ns(namespace), deployment_row, on_change,
                          on_status=on_status, field_selector=f"metadata.name={deployment}",
                          coalesce=coalesce, what=f"deployment {deployment}")
+
+    def pod_details(self, name: str, namespace: str | None = None, *,
+                    tail_lines: int = TAIL_LINES) -> PodDetails:
+        """A pod's conditions, container states, recent events and the last log lines of its
+        current and previous container (a log that cannot be read becomes a note, not an
+        error: a container that never restarted has no previous log)."""
+        self._require_name("pods", name)
+        ns = self._ns(namespace)
+        pod = self._request(Op("get", "pods", name, ns), self.core.read_namespaced_pod, name, ns)
+        uid = (pod.get("metadata") or {}).get("uid")
+        events, _, _ = self._list(Op("list", "events", namespace=ns),
+                                  self.core.list_namespaced_event, ns,
+                                  field_selector=f"involvedObject.name={name}")
+        events = [e for e in events
+                  if not uid or (e.get("involvedObject") or {}).get("uid") in (None, "", uid)]
+        container = log_container(pod)
+        logs: list[str | None] = []
+        notes: list[str] = []
+        for previous in (False, True):
+            try:
+                raw = self._fetch(Op("get", "pods/log", name, ns),
+                                  self.core.read_namespaced_pod_log, name, ns,
+                                  container=container or None, tail_lines=tail_lines,
+                                  previous="true" if previous else None)
+                logs.append(raw.decode("utf-8", "replace"))
+                notes.append("")
+            except KubeError as exc:
+                logs.append(None)
+                notes.append(f"no {'previous' if previous else 'current'} log: {exc}")
+        return pod_details(pod, events, logs[0], logs[1], container=container,
+                           log_note=notes[0], previous_log_note=notes[1], tail=tail_lines)
