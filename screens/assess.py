@@ -32,19 +32,20 @@ from tui.domain.assessment import (
     recommend,
 )
 from tui.domain.status import Phase
+from widgets.choice import ChoiceButton, TickList
 from widgets.recommendation import RecommendationPanel
 
 CHOICES: dict[str, tuple[tuple[str, str], ...]] = {
-    "severity": (("P0", "P0 critical"), ("P1", "P1 high"), ("P2", "P2 medium"),
-                 ("P3", "P3 low")),
+    "severity": (("P0", "P0"), ("P1", "P1"), ("P2", "P2"), ("P3", "P3")),
     "trend": tuple((t.value, t.value) for t in Trend),
-    "workaround": (("none", "none"), ("easy", "easy workaround")),
-    "stability": (("single_issue", "single issue"), ("multiple_issues", "multiple issues")),
+    "workaround": (("none", "none"), ("easy", "easy")),
+    "stability": (("single_issue", "single"), ("multiple_issues", "multiple")),
     "data_migration": (("none", "none"), ("reversible", "reversible"),
                        ("irreversible", "irreversible")),
 }
-TITLES = {"severity": "Severity — how critical?", "trend": "Trend — getting worse?",
-          "workaround": "Workaround — quick mitigation?", "stability": "Stability",
+TITLES = {"severity": "Severity: P0 critical · P1 high · P2 medium · P3 low",
+          "trend": "Trend: getting worse?", "workaround": "Workaround: quick mitigation?",
+          "stability": "Stability: one issue or several?",
           "data_migration": "Data migration in the release"}
 LISTS: dict[str, tuple[str, tuple[Criterion, ...]]] = {
     "sources": ("Detected by", ISSUE_SOURCES),
@@ -53,9 +54,9 @@ LISTS: dict[str, tuple[str, tuple[Criterion, ...]]] = {
     "rollback_when": ("Rollback when", ROLLBACK_WHEN),
     "fix_forward_when": ("Fix forward when", FIX_FORWARD_WHEN),
 }
-NUMBERS = {"users_affected_pct": ("Users affected %", "0–100"),
-           "duration_minutes": ("Persisted for (min)", "how long so far"),
-           "time_to_fix_minutes": ("Time to fix (min)", "blank: unknown")}
+NUMBERS = {"users_affected_pct": ("Users %", "0–100"),
+           "duration_minutes": ("Lasted min", "so far"),
+           "time_to_fix_minutes": ("Fix min", "blank=?")}
 
 
 def _number(text: str) -> float | None:
@@ -110,12 +111,12 @@ class AssessScreen(IncidentScreen):
                     field.border_title = label
                     yield field
             for key, options in CHOICES.items():
-                radio = RadioSet(*(RadioButton(label, name=value) for value, label in options),
+                radio = RadioSet(*(ChoiceButton(label, name=value) for value, label in options),
                                  id=key, classes="choice")
                 radio.border_title = TITLES[key]
                 yield radio
             for key, (title, criteria) in LISTS.items():
-                selection = SelectionList[str](*(Selection(c.label, c.id) for c in criteria),
+                selection = TickList(*(Selection(c.label, c.id) for c in criteria),
                                                id=key, classes="criteria")
                 selection.border_title = title
                 yield selection

@@ -3,6 +3,7 @@ the phase strip, the work on the left and the evidence on the right, the footer.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -11,12 +12,14 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer
-from widgets.context_bar import ContextBar, ContextInfo
-from widgets.evidence import Evidence
-from widgets.phase_strip import PhaseStrip, phase_progress
 
 from tui.domain.durations import parse_duration
 from tui.domain.status import Phase
+from widgets.context_bar import ContextBar, ContextInfo
+from widgets.evidence import Evidence
+from widgets.phase_strip import PhaseStrip, phase_progress
+from widgets.pod_panel import PodPanel
+from widgets.rollout_panel import RolloutView
 
 if TYPE_CHECKING:
     from tui.app.application import RollbackApp, SessionEventArrived
@@ -34,6 +37,22 @@ def _epoch(ts: str | None) -> float | None:
         return datetime.fromisoformat(ts).timestamp()
     except ValueError:
         return None
+
+
+@dataclass(frozen=True)
+class _Relisted:
+    """A pod snapshot presented as a full re-list (for a screen catching up)."""
+
+    rows: Any
+    added: frozenset[str]
+    changed: frozenset[str] = frozenset()
+    removed: frozenset[str] = frozenset()
+    relisted: bool = True
+
+
+def relisted(snapshot: Any) -> _Relisted:
+    """The latest snapshot as if everything had just been listed."""
+    return _Relisted(snapshot.rows, frozenset(snapshot.rows))
 
 
 def cadence(session: IncidentSession) -> float:
@@ -108,7 +127,7 @@ class IncidentScreen(Screen[None]):
         with Horizontal(id="body"):
             with Vertical(id="work"):
                 yield from self.compose_work()
-            yield Evidence(id="evidence")
+            yield Evidence(clock=context.clock, id="evidence")
         yield Footer()
 
     def compose_work(self) -> ComposeResult:
@@ -117,15 +136,91 @@ class IncidentScreen(Screen[None]):
 
     def on_mount(self) -> None:
         """Follow the incident and the live feeds the app keeps."""
-        self.watch(self.app, "incident", self._incident, init=True)
-        self._apply_width(self.app.size.width)
+        app = self.rollback_app
+        self.watch(app, "incident", self._incident, init=True)
+        # One single-argument callback per feed (Textual passes (old, new) to two-argument ones).
+        self.watch(app, "pods", self._pods_changed, init=False)
+        self.watch(app, "rollouts", self._rollouts_changed, init=False)
+        self.watch(app, "kube_status", self._status_changed, init=False)
+        self.watch(app, "metrics", self._metrics_changed, init=False)
+        self._apply_width(app.size.width)
+
+    def _pods_changed(self, value: Any) -> None:
+        self._feed("pods", value)
+
+    def _rollouts_changed(self, value: Any) -> None:
+        self._feed("rollouts", value)
+
+    def _status_changed(self, value: Any) -> None:
+        self._feed("kube_status", value)
+
+    def _metrics_changed(self, value: Any) -> None:
+        self._feed("metrics", value)
+
+    def on_screen_resume(self) -> None:
+        """Back on screen: catch up with everything the feeds said meanwhile."""
+        self._sync_evidence()
+
+    def _sync_evidence(self) -> None:
+        app, evidence = self.rollback_app, self.query_one(Evidence)
+        if app.pods is not None:
+            evidence.show_pods(relisted(app.pods), app.revisions)
+        self._feed("rollouts", app.rollouts)
+        self._feed("kube_status", app.kube_status)
+        self._feed("metrics", app.metrics)
+
+    def _feed(self, name: str, value: Any) -> None:
+        """A feed changed: only the screen on display draws it (others catch up on resume)."""
+        if not self.is_current:
+            return
+        evidence = self.query_one(Evidence)
+        if name == "pods" and value is not None:
+            evidence.show_pods(value, self.rollback_app.revisions)
+        elif name == "rollouts":
+            evidence.show_rollouts(self.rollout_views(value))
+        elif name == "kube_status":
+            evidence.show_status(value)
+        elif name == "metrics":
+            evidence.show_metrics(value)
+
+    def rollout_views(self, rollouts: tuple[Any, ...]) -> list[RolloutView]:
+        """Each rollout with its start (the rollback step's) and the runbook's estimate."""
+        session = self.session
+        started = estimate = None
+        if session is not None:
+            for step in session.runbook.steps:
+                state = session.state.steps.get(step.id)
+                if step.action == "k8s.rollout_undo" and state and state.started_at:
+                    started = _epoch(state.started_at)
+                if step.action == "k8s.rollout_status" and step.duration:
+                    estimate = parse_duration(step.duration)
+        return [RolloutView(p, started, estimate) for p in rollouts]
 
     def on_resize(self, event: Any) -> None:
         """Fold the evidence under the work on narrow terminals."""
         self._apply_width(event.size.width)
 
     def _apply_width(self, width: int) -> None:
-        self.set_class(width < NARROW, "-narrow")
+        narrow = width < NARROW
+        self.set_class(narrow, "-narrow")
+        self.query_one(Evidence).folded = narrow
+
+    def on_pod_panel_details_requested(self, message: PodPanel.DetailsRequested) -> None:
+        """Enter on a pod: its conditions, containers, events and logs."""
+        from screens.pod_details import PodDetailsScreen
+
+        session = self.session
+        if session is None:
+            return
+        screen = PodDetailsScreen(name=message.name, clock=self.app_clock)
+        self.app.push_screen(screen)
+
+        def fetch() -> Any:
+            return session.kube.pod_details(message.name, namespace=message.namespace)
+
+        worker = self.rollback_app.run_in_session(f"read pod {message.name}", fetch,
+                                                  screen.show)
+        del worker
 
     def _incident(self, _state: object) -> None:
         session = self.session

@@ -23,6 +23,7 @@ from tui.domain.metrics import format_value
 from tui.domain.status import Phase
 from tui.domain.strategies import STRATEGIES
 from tui.session.deciding import DecisionInput, UndoTarget
+from widgets.choice import ChoiceButton
 from widgets.meeting_timer import MeetingTimer
 from widgets.readiness import Readiness
 from widgets.revision_picker import RevisionPicker, RevisionRow
@@ -83,7 +84,7 @@ class DecideScreen(IncidentScreen):
         """Meeting, record, strategy, readiness, target, baselines."""
         with VerticalScroll(id="decide-form"):
             yield MeetingTimer(clock=self.app_clock, id="meeting")
-            decision = RadioSet(*(RadioButton(d.value, name=d.name) for d in Decision),
+            decision = RadioSet(*(ChoiceButton(d.value, name=d.name) for d in Decision),
                                 id="decision", classes="choice")
             decision.border_title = "Decision"
             yield decision

@@ -122,22 +122,21 @@ class StartScreen(Screen[None]):
                 yield Static("Open incidents — Enter resumes (f follows read-only)",
                              classes="hint")
                 yield OptionList(id="incidents")
-            with TabPane("New incident", id="tab-new"):
-                with Horizontal():
-                    with Vertical():
-                        yield Input(placeholder="search runbooks (or a path to a file)",
-                                    id="runbook-search")
-                        yield OptionList(id="runbooks")
-                    with VerticalScroll(id="new-form"):
-                        yield Static("", id="runbook-about")
-                        yield Select([], id="context", prompt="cluster context")
-                        yield Input(placeholder="namespace (default: the context's)",
-                                    id="namespace")
-                        yield Input(placeholder="Prometheus URL (optional)", id="prometheus")
-                        yield Checkbox("dry run: change nothing, show every call",
-                                       id="dry-run")
-                        yield Vertical(id="params")
-                        yield Static("", id="problems")
+            with TabPane("New incident", id="tab-new"), Horizontal():
+                with Vertical():
+                    yield Input(placeholder="search runbooks (or a path to a file)",
+                                id="runbook-search")
+                    yield OptionList(id="runbooks")
+                with VerticalScroll(id="new-form"):
+                    yield Static("", id="runbook-about")
+                    yield Select([], id="context", prompt="cluster context")
+                    yield Input(placeholder="namespace (default: the context's)",
+                                id="namespace")
+                    yield Input(placeholder="Prometheus URL (optional)", id="prometheus")
+                    yield Checkbox("dry run: change nothing, show every call",
+                                   id="dry-run")
+                    yield Vertical(id="params")
+                    yield Static("", id="problems")
             with TabPane("Drill", id="tab-drill"):
                 yield Static("Practise on a simulated cluster — Enter starts the drill",
                              classes="hint")

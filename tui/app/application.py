@@ -112,7 +112,7 @@ class RollbackApp(App[int]):
     """The incident as the journal says, after the last event (None before one is open)."""
     pods: reactive[Any] = reactive(None, always_update=True)
     """The latest pod snapshot of the incident's target (rows keyed by uid, what changed)."""
-    revisions: reactive[Mapping[str, Any]] = reactive(dict, always_update=True)
+    revisions: reactive[Mapping[str, Any]] = reactive(dict)
     """The target's ReplicaSets by pod-template hash (revision and version of each pod)."""
     rollouts: reactive[tuple[Any, ...]] = reactive(tuple, always_update=True)
     """Rollout progress of each Deployment in scope."""
@@ -202,7 +202,9 @@ class RollbackApp(App[int]):
     @on(FeedChanged)
     def _on_feed(self, message: FeedChanged) -> None:
         if message.kind == "pods" and self.feeds is not None:
-            self.revisions = self.feeds.revisions()
+            revisions = self.feeds.revisions()
+            if revisions != self.revisions:
+                self.revisions = revisions
         setattr(self, message.kind, message.value)
 
     def _bridge(self, event: SessionEvent) -> None:
@@ -216,7 +218,7 @@ class RollbackApp(App[int]):
             self.timeline.append(describe(event.event))
             self.incident = event.state
         # Screens get every event too (step output streams to the step card).
-        if isinstance(self.screen, Screen):
+        if self.screen_stack:
             self.screen.post_message(SessionEventArrived(event))
         if isinstance(event, StepFinished) and self._exit_when_safe:
             self.exit(0)

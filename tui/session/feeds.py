@@ -215,7 +215,7 @@ class LiveFeeds:
         if isinstance(event, Journaled) and event.event.type == ev.BASELINES_FROZEN:
             feed.set_baselines({name: Baseline.from_dict(data)
                                 for name, data in event.state.baselines.items()})
-        elif isinstance(event, StepStarted) and not self._marked:
-            if self.session.step(event.step_id).action in ROLLBACK_ACTIONS:
-                self._marked = True
-                feed.mark("rollback")
+        elif (isinstance(event, StepStarted) and not self._marked
+              and self.session.step(event.step_id).action in ROLLBACK_ACTIONS):
+            self._marked = True
+            feed.mark("rollback")
