@@ -119,7 +119,7 @@ async def test_feature_flag_disable_in_the_tui(drill, kubectl, rollback_home: Pa
     async with app.run_test(size=(120, 40)) as pilot:
         await assess(pilot, severity="P1", users="35")
         await decide(pilot)
-        await execute(pilot, skip=["disable_via_configmap"])
+        await execute(pilot, skip=["disable_via_configmap", "disable_via_env"])
         status = await verify_and_close(pilot)
     assert status == "SUCCESS"
     assert httpx.get(info.extra["params"]["feature_url"], timeout=5).json()["flow"] == "old"

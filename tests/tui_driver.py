@@ -46,7 +46,7 @@ async def choose(pilot: Pilot[Any], radio_id: str, value: str) -> None:
     await pilot.pause()
     names = [b.name for b in radio.query("RadioButton")]
     for _ in range(len(names)):
-        current = radio._selected  # noqa: SLF001 - the keyboard cursor, to steer it
+        current = radio._selected
         if current is not None and names[current] == value:
             break
         await pilot.press("right")
@@ -110,6 +110,7 @@ async def execute(pilot: Pilot[Any], *, skip: Iterable[str] = (), timeout: float
         status = session.state.step_status(step.id)
         assert not status.finished or status.done, f"{step.id} {status}: " + \
             session.state.steps[step.id].detail
+        before = session.state.event_count
         if step.id in skipped:
             await pilot.press("s")
             await until(pilot, "the skip dialog",
@@ -118,13 +119,13 @@ async def execute(pilot: Pilot[Any], *, skip: Iterable[str] = (), timeout: float
             await pilot.press("enter")
         else:
             await pilot.press("enter")
-        before = session.state.event_count
-        await until(pilot, f"step {step.id} to move",
-                    lambda: session.state.event_count > before
-                    or isinstance(app.screen, ConfirmStepScreen | ManualStepScreen))
-        await answer_dialogs(pilot, None)
-        await until(pilot, f"step {step.id} to finish",
-                    lambda: session.state.step_status(step.id).finished, timeout=120)
+        del before
+        finish = time.monotonic() + 120
+        while not session.state.step_status(step.id).finished:
+            assert time.monotonic() < finish, f"step {step.id} did not finish"
+            if isinstance(app.screen, ConfirmStepScreen | ManualStepScreen):
+                await answer_dialogs(pilot, None)
+            await pilot.pause(0.05)
 
 
 async def verify_and_close(pilot: Pilot[Any]) -> str:

@@ -67,8 +67,9 @@ class AppContext:
     opener: Opener | None = None
 
 
-class SessionEventArrived(Message):
-    """A session event, marshalled from whichever thread produced it onto the app loop."""
+class SessionEventArrived(Message, bubble=False):
+    """A session event, marshalled from whichever thread produced it onto the app loop (the
+    app passes it on to the screen on display; it never bubbles back up)."""
 
     def __init__(self, event: SessionEvent) -> None:
         """Wrap one event."""
