@@ -131,6 +131,7 @@ class AssessScreen(IncidentScreen):
         if inputs:
             self._fill(inputs)
         self.refresh_recommendation()
+        self.query_one("#description", Input).focus()
 
     def _fill(self, inputs: dict[str, Any]) -> None:
         for key in ("description", "scope", *NUMBERS):

@@ -95,6 +95,11 @@ class IncidentScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "note", "Note", id="note"),
         Binding("t", "timeline", "Timeline", id="timeline"),
+        Binding("1", "evidence('pods')", "Pods tab", id="evidence_pods", show=False),
+        Binding("2", "evidence('metrics')", "Metrics tab", id="evidence_metrics", show=False),
+        Binding("3", "evidence('rollout')", "Rollout tab", id="evidence_rollout", show=False),
+        Binding("4", "evidence('timeline')", "Timeline tab", id="evidence_timeline",
+                show=False),
     ]
 
     @property
@@ -263,6 +268,13 @@ class IncidentScreen(Screen[None]):
                 self.rollback_app.run_in_session("add the note", lambda: session.note(text))
 
         self.app.push_screen(TextEntryScreen("Note", "What should the journal say?"), add)
+
+    def action_evidence(self, tab: str) -> None:
+        """Show one evidence panel (narrow terminals fold them into tabs)."""
+        evidence = self.query_one(Evidence)
+        evidence.tab = tab
+        if tab == "timeline":
+            evidence.show_timeline(self.rollback_app.timeline)
 
     def action_timeline(self) -> None:
         """The journal's timeline, newest last."""

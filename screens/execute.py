@@ -27,6 +27,7 @@ class ExecuteScreen(IncidentScreen):
         Binding("r", "retry", "Retry", id="execute_retry"),
         Binding("s", "skip", "Skip…", id="execute_skip"),
         Binding("v", "verify", "Verify", id="execute_verify"),
+        Binding("y", "copy", "Copy command", id="execute_copy"),
     ]
 
     def compose_work(self) -> ComposeResult:
@@ -106,9 +107,9 @@ class ExecuteScreen(IncidentScreen):
         session = self.session
         if session is None:
             return
-        severity = "information" if event.status.done else "error"
-        self.notify(f"{event.step_id}: {event.status} — {event.summary}", severity=severity,
-                    timeout=6, markup=False)
+        if not event.status.done:  # the list shows successes; failures also speak up
+            self.notify(f"{event.step_id}: {event.status} — {event.summary}", severity="error",
+                        timeout=10, markup=False)
         upcoming = session.next_step()
         if event.status.done and upcoming is not None:
             self.query_one(StepList).move_to(upcoming.id)
@@ -241,6 +242,10 @@ class ExecuteScreen(IncidentScreen):
 
         self.app.push_screen(TextEntryScreen(f"Skip step: {step.title}",
                                              "Why is it skipped? (journaled)"), skip)
+
+    def action_copy(self) -> None:
+        """Copy the highlighted step's command (the terminal's clipboard: works over SSH)."""
+        self.query_one(StepCard).action_copy_command()
 
     def action_verify(self) -> None:
         """Every step is done: on to verification."""

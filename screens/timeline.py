@@ -23,7 +23,7 @@ class TimelineScreen(ModalScreen[None]):
     ]
     DEFAULT_CSS = """
     TimelineScreen { align: center middle; }
-    TimelineScreen > Vertical { width: 96%; height: 90%; border: thick $accent;
+    TimelineScreen > Vertical { width: 96%; height: 90%; border: round $accent;
                                 background: $surface; }
     """
 

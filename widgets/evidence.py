@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, ClassVar
+from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.reactive import reactive
 from textual.widgets import Static
@@ -56,13 +55,6 @@ class Evidence(Vertical):
     Evidence.-tabs.-show-rollout > RolloutPanel { display: block; }
     Evidence.-tabs.-show-timeline > #ev-timeline { display: block; }
     """
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("1", "tab('pods')", "Pods", id="evidence_pods", show=False),
-        Binding("2", "tab('metrics')", "Metrics", id="evidence_metrics", show=False),
-        Binding("3", "tab('rollout')", "Rollout", id="evidence_rollout", show=False),
-        Binding("4", "tab('timeline')", "Timeline", id="evidence_timeline", show=False),
-    ]
-
     tab: reactive[str] = reactive("pods")
     """Which panel shows when folded into tabs."""
     folded: reactive[bool] = reactive(False)
@@ -96,10 +88,6 @@ class Evidence(Vertical):
     def on_mount(self) -> None:
         """Start on the pods."""
         self.watch_tab(self.tab)
-
-    def action_tab(self, tab: str) -> None:
-        """Show one panel (narrow terminals)."""
-        self.tab = tab
 
     # ---- data in (set by the screen from the app's feeds) -----------------------------------
     def show_pods(self, snapshot: PodSnapshot | None,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import socket
 import threading
 from collections.abc import Callable, Mapping
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
     from tui.adapters.kube import Kube
 
 SECRET_ENV = ("ROLLBACK_PROMETHEUS_TOKEN", "ROLLBACK_PROMETHEUS_PASSWORD")
+_PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 Confirmer = Callable[[ConfirmationRequest], bool]
 
 
@@ -342,6 +344,20 @@ class SessionCore:
             ns = str(done.data.get("namespace") or self._rendered(step.args, "namespace"))
             name = str(done.data.get("deployment") or self._rendered(step.args, "deployment"))
             self.ctx.state[generation_key(ns, name)] = int(done.data["generation"])
+        self.show_targets_in_commands()
+
+    def show_targets_in_commands(self) -> None:
+        """Commands shown to the operator name the frozen target's revision (not "0", the
+        previous one): the parameter an undo step's `to_revision` uses takes its number."""
+        for step in self.runbook.steps:
+            if step.action != "k8s.rollout_undo":
+                continue
+            match = _PLACEHOLDER.fullmatch(str(step.args.get("to_revision", "")).strip())
+            key = f"{self._rendered(step.args, 'namespace') or self.values.get('namespace')}/" \
+                  f"{self._rendered(step.args, 'deployment')}"
+            target = self.ctx.targets.get(key)
+            if match and target is not None:
+                self.values[match.group(1)] = str(target.revision)
 
     def _rendered(self, args: Mapping[str, Any], key: str) -> str:
         try:

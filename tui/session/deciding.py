@@ -163,6 +163,7 @@ class DecidingMixin(SessionCore):
         for target in targets:
             self.record(ev.TARGET_RESOLVED, target.to_dict())
             self.ctx.targets[target.key] = target
+        self.show_targets_in_commands()
         if not self.state.baselines_frozen_at:
             self.capture_baselines()
         return targets
