@@ -102,6 +102,8 @@ class RollbackApp(App[int]):
         Binding("ctrl+c", "stop", "Stop", id="stop", show=False, priority=True,
                 tooltip="Stop at the next safe point (again: abort)"),
         Binding("q", "quit_safely", "Quit", id="quit"),
+        Binding("ctrl+q", "quit_safely", "Quit", id="quit_anywhere", priority=True,
+                show=False),
         Binding("question_mark,f1", "help", "Help", id="help"),
         Binding("f2", "phase('assess')", "Assess", id="phase_assess", show=False),
         Binding("f3", "phase('decide')", "Decide", id="phase_decide", show=False),

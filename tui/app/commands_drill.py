@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import signal
 import sys
 import threading
+import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -33,6 +35,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     drill.add_argument("--speed", type=float, default=1.0,
                        help="run scenario delays this many times faster (default 1)")
     drill.add_argument("--seed", type=int, default=0, help="seed for names and timings")
+    drill.add_argument("--parent-pid", type=int, default=0, help=argparse.SUPPRESS)
+    drill.add_argument("--orphan-grace", type=float, default=1800.0, help=argparse.SUPPRESS)
     drill.add_argument("--fault", action="append", default=[], metavar="FAULT",
                        help="inject a fault (repeatable): deny=VERB:RESOURCE, error-rate=0.2, "
                             "latency=200ms, drop-watches=30s, conflict-next-write, metrics-down")
@@ -97,11 +101,27 @@ def run(args: argparse.Namespace) -> int:
         else:
             runbook_id = scenario.data.get("runbook", "revert-deployment")
             print(_instructions(info, runbook_id, args.speed), flush=True)
+        orphaned: float | None = None
         while not stop.wait(0.5):
-            pass
+            # Started by the guided TUI: outlive a crash of it (so `rollback resume` can finish
+            # the drill), but not forever.
+            if args.parent_pid and not _alive(args.parent_pid):
+                orphaned = orphaned or time.monotonic()
+                if time.monotonic() - orphaned > args.orphan_grace:
+                    break
     finally:
         cluster.stop()
     return EXIT_OK
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _instructions(info: DrillInfo, runbook_id: str, speed: float) -> str:

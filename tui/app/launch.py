@@ -3,13 +3,14 @@ or from the start screen — one `Opener` makes the sessions, one factory makes 
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import subprocess
 import sys
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +23,6 @@ from tui.session.events import ConfirmationRequest
 
 if TYPE_CHECKING:
     from tui.app.application import DrillHandle, RollbackApp
-    from tui.drill.cluster import DrillCluster
     from tui.session.session import IncidentSession
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -37,7 +37,7 @@ class Opener:
     settings: Settings
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     app: RollbackApp | None = None
-    drills: list[DrillCluster] = field(default_factory=list)
+    drills: list[Callable[[], None]] = field(default_factory=list)
 
     @property
     def actor(self) -> str:
@@ -103,18 +103,36 @@ class Opener:
 
     def drill(self, scenario_name: str, *, speed: float = 1.0, faults: list[str] | None = None,
               seed: int = 0) -> tuple[IncidentSession, DrillHandle]:
-        """Start a drill cluster in this process and open an incident on its scenario."""
+        """Start a drill cluster and open an incident on its scenario.
+
+        The cluster runs in a child process: the app's event loop never competes with the
+        simulation for the interpreter, and a crash of the app leaves the cluster up so
+        `rollback resume` can finish the drill (the child stops by itself 30 minutes after
+        the app is gone; a normal exit stops it at once).
+        """
         from tui.app.application import DrillHandle
         from tui.app.catalog import resolve
-        from tui.drill.cluster import DrillCluster
+        from tui.drill.cluster import DrillInfo
         from tui.drill.scenario import find_scenario
 
         scenario = find_scenario(scenario_name)
-        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-        folder = self.paths.data_dir / "drills" / f"{stamp}-{scenario.id}"
-        cluster = DrillCluster(scenario, folder=folder, speed=speed, seed=seed, faults=faults)
-        info = cluster.start()
-        self.drills.append(cluster)
+        info_data, process = self._start_drill_process(scenario_name, speed, faults or [], seed)
+        info = DrillInfo(info_data["kubeconfig"], info_data["api"], info_data["prometheus"],
+                         info_data.get("apps", {}), info_data["namespace"],
+                         info_data["deployment"], info_data["scenario"],
+                         {k: v for k, v in info_data.items()
+                          if k not in ("kubeconfig", "api", "prometheus", "apps", "namespace",
+                                       "deployment", "scenario")})
+
+        def stop() -> None:
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+
+        self.drills.append(stop)
         runbook_path = resolve(str(scenario.data.get("runbook", "revert-deployment")),
                                self.paths)
         runbook = validate_file(runbook_path).runbook
@@ -123,14 +141,36 @@ class Opener:
         session = self.new(runbook_path, params, kubeconfig=info.kubeconfig, context="drill",
                            time_scale=speed, drill=True)
         handle = DrillHandle(scenario.id, info.kubeconfig, info.api,
-                             str(info.extra.get("kubectl_cache_dir", "")), cluster.stop,
+                             str(info.extra.get("kubectl_cache_dir", "")), stop,
                              scenario.description)
         return session, handle
 
+    def _start_drill_process(self, scenario: str, speed: float, faults: list[str],
+                             seed: int) -> tuple[dict[str, Any], subprocess.Popen[bytes]]:
+        """`rollback drill SCENARIO --serve` as a child; its ready line says where it is."""
+        logs = self.paths.data_dir / "drills"
+        logs.mkdir(parents=True, exist_ok=True)
+        argv = [sys.executable, "-m", "tui", "drill", scenario, "--serve", "--speed",
+                f"{speed:g}", "--seed", str(seed), "--parent-pid", str(os.getpid())]
+        for fault in faults:
+            argv += ["--fault", fault]
+        log = (logs / f"drill-{os.getpid()}.log").open("ab")
+        process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                   stderr=log, start_new_session=True,
+                                   env={**os.environ, **dict(self.environ)})
+        log.close()
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        if not line:
+            process.wait(timeout=10)
+            raise SessionError(f"the drill cluster did not start (exit {process.returncode}); "
+                               f"see {logs / f'drill-{os.getpid()}.log'}")
+        return json.loads(line), process
+
     def close(self) -> None:
         """Stop the drill clusters this opener started."""
-        for cluster in self.drills:
-            cluster.stop()
+        for stop in self.drills:
+            stop()
         self.drills.clear()
 
 
