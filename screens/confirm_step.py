@@ -9,7 +9,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Static
 
@@ -49,10 +49,12 @@ class ConfirmStepScreen(ModalScreen[bool]):
     DEFAULT_CSS = """
     ConfirmStepScreen { align: center middle; }
     ConfirmStepScreen > Vertical {
-        width: 90%; max-width: 110; height: auto; max-height: 90%;
+        width: 90%; max-width: 110; height: auto; max-height: 100%;
         border: thick $warning; background: $surface; padding: 1 2;
     }
     ConfirmStepScreen.-danger > Vertical { border: thick $error; }
+    ConfirmStepScreen #confirm-answer { dock: bottom; height: auto; }
+    ConfirmStepScreen #confirm-scroll { height: auto; }
     ConfirmStepScreen #confirm-hint { color: $text-muted; margin-top: 1; }
     ConfirmStepScreen #confirm-problem { color: $error; }
     """
@@ -65,17 +67,22 @@ class ConfirmStepScreen(ModalScreen[bool]):
             self.add_class("-danger")
 
     def compose(self) -> ComposeResult:
-        """The request, and the name to type when one is asked for."""
+        """The request (scrolls if long), and the name to type, always in view."""
         with Vertical():
-            yield Static(confirmation_text(self.request), id="confirm-body")
-            name = self.request.type_to_confirm
-            if name:
-                yield Static(Text.assemble("Type ", (inert(name), "bold"),
-                                           " to confirm, then Enter:"), id="confirm-hint")
-                yield Input(placeholder=inert(name), id="confirm-name")
-            else:
-                yield Static("Enter runs it · Esc cancels", id="confirm-hint")
-            yield Static("", id="confirm-problem")
+            # The answer is docked: on a short terminal the request scrolls, the box to type
+            # the name in never leaves the screen.
+            with Vertical(id="confirm-answer"):
+                name = self.request.type_to_confirm
+                if name:
+                    hint = Text(f"Type {inert(name)} to confirm, then Enter (Esc cancels):")
+                    hint.stylize("bold", 5, 5 + len(inert(name)))
+                    yield Static(hint, id="confirm-hint")
+                    yield Input(id="confirm-name")
+                else:
+                    yield Static("Enter runs it · Esc cancels", id="confirm-hint")
+                yield Static("", id="confirm-problem")
+            with VerticalScroll(id="confirm-scroll"):
+                yield Static(confirmation_text(self.request), id="confirm-body")
         yield Footer()
 
     def on_mount(self) -> None:

@@ -138,6 +138,8 @@ class DecideScreen(IncidentScreen):
         self.incident_changed()
         if self.writable and not state.decided:
             self.action_recheck()
+            # Everything else is prefilled: who authorizes is what the operator must type.
+            self.query_one("#authorized_by", Input).focus()
         self.load_history()
 
     # ---- live state --------------------------------------------------------------------------

@@ -169,11 +169,11 @@ class ExecutingMixin(SessionCore):
         if step.expected:
             consequences.append("expected: " + render_text(step.expected, self.values))
         number = [s.id for s in self.runbook.steps].index(step.id) + 1
-        verb = "Run it again" if rerun else "Run"
-        question = f"{verb} step {number} ({step.title}) against {where}?"
+        question = f"Run step {number} ({step.title}) against {where}?"
         if rerun:
-            question = (f"Step {number} ({step.title}) was running when the last session ended "
-                        "and its effect cannot be seen in the cluster. " + question)
+            question = (f"Step {number} ({step.title}) was running when the last session ended, "
+                        f"and its effect cannot be seen in the cluster. Run it again against "
+                        f"{where}?")
         return ConfirmationRequest(
             step_id=step.id, title=step.title, question=question,
             command=self.command_shown(step),
