@@ -38,12 +38,12 @@ def _ago(when: float | None, now: float) -> str:
 
 
 def _section(title: str, palette: Palette) -> Text:
-    return Text(f"\n{title}", style=palette["heading"], end="")
+    return Text(f"\n{title}", style=palette["heading"])
 
 
 def summary_text(details: PodDetails, now: float, palette: Palette = PLAIN) -> Text:
     """`✗ CrashLoopBackOff  0/1 ready  6 restarts  age 61m` and where the pod runs."""
-    text = Text(end="")
+    text = Text()
     symbol = HEALTH_SYMBOL.get(details.health, "?")
     text.append(f"{symbol} {inert(details.status, 60)}",
                 palette[HEALTH_ROLE.get(details.health, "strong")])
@@ -63,7 +63,7 @@ def summary_text(details: PodDetails, now: float, palette: Palette = PLAIN) -> T
 
 def container_text(container: ContainerInfo, now: float, palette: Palette = PLAIN) -> Text:
     """A container's state now and how it last ended (reason, exit code, when)."""
-    text = Text(end="")
+    text = Text()
     text.append(f"{'✓' if container.ready else '✗'} ",
                 palette["ready"] if container.ready else palette["failing"])
     text.append(inert(container.name, 63), palette["strong"])
@@ -93,7 +93,7 @@ def container_text(container: ContainerInfo, now: float, palette: Palette = PLAI
 
 def conditions_text(details: PodDetails, palette: Palette = PLAIN) -> Text:
     """`✓ PodScheduled  ✗ Ready ContainersNotReady: …`, one condition a line."""
-    text = Text(end="")
+    text = Text()
     for index, condition in enumerate(details.conditions):
         good = condition.status == "True"
         text.append(("\n" if index else "") + ("✓ " if good else "✗ "),
@@ -103,14 +103,14 @@ def conditions_text(details: PodDetails, palette: Palette = PLAIN) -> Text:
             detail = ": ".join(p for p in (inert(condition.reason, 80),
                                            inert(condition.message, 300)) if p)
             text.append("  " + detail, palette["muted"])
-    return text or Text("(none reported)", style=palette["muted"], end="")
+    return text or Text("(none reported)", style=palette["muted"])
 
 
 def events_text(details: PodDetails, now: float, palette: Palette = PLAIN) -> Text:
     """Recent events, newest first, warnings marked `!`."""
     if not details.events:
-        return Text("(no recent events)", style=palette["muted"], end="")
-    text = Text(end="")
+        return Text("(no recent events)", style=palette["muted"])
+    text = Text()
     for index, event in enumerate(details.events):
         warning = event.kind != "Normal"
         text.append(("\n" if index else "") + ("! " if warning else "  "),
@@ -127,8 +127,8 @@ def events_text(details: PodDetails, now: float, palette: Palette = PLAIN) -> Te
 def log_text(lines: tuple[str, ...], note: str, palette: Palette = PLAIN) -> Text:
     """Log lines as they are (escape sequences removed, nothing interpreted), `▏`-guttered."""
     if not lines:
-        return Text(inert(note) if note else "(empty)", style=palette["muted"], end="")
-    text = Text(end="")
+        return Text(inert(note) if note else "(empty)", style=palette["muted"])
+    text = Text()
     for index, line in enumerate(lines):
         text.append(("\n" if index else "") + "▏", palette["muted"])
         text.append(inert(line))

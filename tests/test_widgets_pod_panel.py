@@ -93,7 +93,7 @@ def test_a_row_is_styled_cells_of_exactly_the_layout_width() -> None:
     assert text_of(pieces).split() == ["✗", "checkout-7dc4ccd75d-8zgmf", "0/1",
                                        "CrashLoopBackOff", "6", "(2m", "ago)", "61m", "3",
                                        "2.4.0", "drill-node-1"]
-    roles = dict((text.strip(), role) for text, role in pieces)
+    roles = {text.strip(): role for text, role in pieces}
     assert roles["✗"] == roles["CrashLoopBackOff"] == "failing"
     assert roles["0/1"] == "warn" and roles["6 (2m ago)"] == "warn"
 
@@ -117,8 +117,8 @@ def test_sort_keys_put_what_needs_attention_first() -> None:
     by_status = sorted(rows, key=lambda r: sort_key(r, Column.STATUS))
     assert [r.status for r in by_status] == ["CrashLoopBackOff", "ContainerCreating",
                                              "Terminating", "Running"]
-    assert sorted(rows, key=lambda r: sort_key(r, Column.RESTARTS))[0].restarts == 6
-    assert sorted(rows, key=lambda r: sort_key(r, Column.AGE))[0].status == "ContainerCreating"
+    assert min(rows, key=lambda r: sort_key(r, Column.RESTARTS)).restarts == 6
+    assert min(rows, key=lambda r: sort_key(r, Column.AGE)).status == "ContainerCreating"
     assert [sort_key(r, Column.REVISION, RS[r.pod_template_hash])[0]
             for r in sorted(rows, key=lambda r: sort_key(r, Column.REVISION,
                                                          RS[r.pod_template_hash]))] == [
