@@ -341,3 +341,24 @@ async def test_hostile_strings_are_shown_literally_and_keep_the_layout() -> None
         assert "[bold red]x[/]" in text and "52;c;" not in text and "ZXZpbA" not in text
         assert "nul�" in text and "a�b" in text  # control characters shown, not obeyed
         assert "長長" in text and "🔥🔥" in text
+
+
+# ---- snapshots -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("theme", ("textual-dark", "textual-light"))
+@pytest.mark.parametrize("size", ((120, 40), (80, 24)), ids=lambda s: f"{s[0]}x{s[1]}")
+def test_snapshot_rollback_pods(snap_compare, size, theme) -> None:
+    # bad-release mid-rollback: the cursor on the crash-looping 2.4.0 pod.
+    assert snap_compare(PanelApp(rollback_rows(), theme=theme), terminal_size=size,
+                        press=["down", "down"])
+
+
+def test_snapshot_stale_and_filtered(snap_compare) -> None:
+    class Status:
+        state, retry_in, stale_since = "retrying", 3.0, NOW - 42
+
+    def stale(pilot) -> None:
+        pilot.app.panel.set_status(Status())
+
+    assert snap_compare(PanelApp(many(60)), terminal_size=(80, 24),
+                        press=["slash", "0", "0", "0", "3", "enter", "u"], run_before=stale)

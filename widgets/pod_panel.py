@@ -53,7 +53,7 @@ class PodPanel(PodLines, can_focus=True):
     PodPanel > .pod-panel--ready { color: $text-success; }
     PodPanel > .pod-panel--running-not-ready { color: $text-warning; }
     PodPanel > .pod-panel--failing { color: $text-error; text-style: bold; }
-    PodPanel > .pod-panel--pending { color: $text-accent; }
+    PodPanel > .pod-panel--pending { color: $text-primary; }
     PodPanel > .pod-panel--terminating { color: $text-muted; text-style: italic; }
     PodPanel > .pod-panel--completed { color: $text-muted; }
     PodPanel > .pod-panel--unknown { color: $text-warning; }
@@ -61,7 +61,7 @@ class PodPanel(PodLines, can_focus=True):
     PodPanel > .pod-panel--muted { color: $text-muted; }
     PodPanel > .pod-panel--header { color: $text-muted; text-style: bold; }
     PodPanel > .pod-panel--header-sorted { color: $text; text-style: bold underline; }
-    PodPanel > .pod-panel--filter { color: $text-accent; text-style: bold; }
+    PodPanel > .pod-panel--filter { color: $text-primary; text-style: bold; }
     PodPanel > .pod-panel--stale { color: $text-warning; text-style: bold reverse; }
     PodPanel > .pod-panel--title { text-style: bold; }
     PodPanel > .pod-panel--cursor { background: $block-cursor-background;

@@ -102,10 +102,10 @@ def state_line(progress: RolloutProgress) -> list[Piece]:
                    f"(observed {progress.observed_generation})")
         return [("◌ ", "muted"), (waiting, "muted")]
     if progress.done:
-        return [("✓ rolled out", "done"), (f"  {reason}" if reason else "", "muted")]
+        return [("✓ rolled out", "done"), (f"  {reason}" if reason else "", "")]
     if progress.paused:
-        return [("! PAUSED", "paused"), (f"  {reason}" if reason else "", "muted")]
-    return [("◌ rolling out", "progressing"), (f"  {reason}" if reason else "", "muted")]
+        return [("! PAUSED", "paused"), (f"  {reason}" if reason else "", "")]
+    return [("◌ rolling out", "progressing"), (f"  {reason}" if reason else "", "")]
 
 
 def rollout_lines(view: RolloutView, now: float, width: int = 60,
@@ -116,31 +116,31 @@ def rollout_lines(view: RolloutView, now: float, width: int = 60,
     head: list[Piece] = [(inert(progress.name, 40) + "  ", "title")] if named else []
     desired = progress.desired
     counts: list[Piece] = [
-        *head, ("updated ", "muted"), (f"{progress.updated}/{desired}", ""),
-        ("  ready ", "muted"), (f"{progress.ready}/{desired}", ""),
-        ("  available ", "muted"), (f"{progress.available}/{desired}", ""), ("  ", "")]
+        *head, ("updated ", ""), (f"{progress.updated}/{desired}", "strong"),
+        ("  ready ", ""), (f"{progress.ready}/{desired}", "strong"),
+        ("  available ", ""), (f"{progress.available}/{desired}", "strong"), ("  ", "")]
     room = width - cells(counts)
     bar = max(min(room, MAX_BAR), MIN_BAR)
     lines: list[Line] = [([*counts, *bar_pieces(progress, bar)], False)]
     new = progress.new_replicaset
     if new is not None and not progress.done:
         scaling = f" → {new.desired}" if new.desired != new.replicas else ""
-        lines.append(([("new rs ", "muted"), (replicaset_label(new), ""),
-                       (f" {new.replicas}{scaling}", ""), (f" · {new.ready} ready", "muted")],
+        lines.append(([("new rs ", ""), (replicaset_label(new), "strong"),
+                       (f" {new.replicas}{scaling}", ""), (f" · {new.ready} ready", "")],
                       False))
     for old in progress.old_replicasets:
         moving = (f" draining {old.replicas} → {old.desired}" if old.desired < old.replicas
                   else f" holding {old.replicas}")
-        lines.append(([("old rs ", "muted"), (replicaset_label(old), ""), (moving, "warn")],
+        lines.append(([("old rs ", ""), (replicaset_label(old), "strong"), (moving, "warn")],
                       False))
     timing = timing_pieces(view, now)
     lines.append(([*state_line(progress), *([("   ", ""), *timing] if timing else [])], False))
     if progress.stuck:
         lines.append(([(inert(progress.message, 200), "stuck")], True))
         if progress.progressing_message:
-            lines.append(([(inert(progress.progressing_message, 300), "muted")], True))
+            lines.append(([(inert(progress.progressing_message, 300), "")], True))
     elif not progress.done and progress.fresh:
-        lines.append(([(inert(progress.message, 200), "muted")], True))
+        lines.append(([(inert(progress.message, 200), "")], True))
     return lines
 
 
@@ -150,7 +150,7 @@ class RolloutPanel(Widget):
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         f"rollout-panel--{role}" for role in (
             "done", "stuck", "stuck-badge", "paused", "progressing", "muted", "warn", "title",
-            "stale")}
+            "stale", "strong")}
     DEFAULT_CSS = """
     RolloutPanel { border: round $primary-muted; height: auto; padding: 0 1;
         border-title-color: $text; }
@@ -160,7 +160,8 @@ class RolloutPanel(Widget):
     RolloutPanel > .rollout-panel--stuck { color: $text-error; text-style: bold; }
     RolloutPanel > .rollout-panel--stuck-badge { color: $text-error; text-style: bold reverse; }
     RolloutPanel > .rollout-panel--paused { color: $text-warning; text-style: bold; }
-    RolloutPanel > .rollout-panel--progressing { color: $text-accent; }
+    RolloutPanel > .rollout-panel--progressing { color: $text-primary; text-style: bold; }
+    RolloutPanel > .rollout-panel--strong { text-style: bold; }
     RolloutPanel > .rollout-panel--muted { color: $text-muted; }
     RolloutPanel > .rollout-panel--warn { color: $text-warning; }
     RolloutPanel > .rollout-panel--title { text-style: bold; }
@@ -222,7 +223,7 @@ class RolloutPanel(Widget):
         self.border_title = title
 
     def _style(self, role: str) -> Style:
-        return self.get_component_rich_style(f"rollout-panel--{role}", partial=True)
+        return self.get_component_rich_style(f"rollout-panel--{role}")
 
     def render(self) -> RenderableType:
         """Every Deployment's lines (figures cut to the width, messages wrapped)."""
