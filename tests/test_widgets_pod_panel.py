@@ -295,6 +295,14 @@ async def test_a_change_repaints_only_its_line() -> None:
         assert "Error" in app.export_screenshot()
 
 
+async def test_a_click_puts_the_cursor_on_the_pod() -> None:
+    app = PanelApp(rollback_rows())
+    async with app.run_test(size=(80, 24)) as pilot:
+        # Row 3 of the panel: border, header, then the pods in name order.
+        await pilot.click(PodPanel, offset=(10, 1 + 1 + 2))
+        assert app.panel.cursor_row.name.endswith("8zgmf")
+
+
 async def test_enter_asks_for_the_pods_details() -> None:
     app = PanelApp(rollback_rows())
     async with app.run_test(size=(80, 24)) as pilot:

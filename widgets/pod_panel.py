@@ -185,9 +185,9 @@ class PodPanel(PodLines, can_focus=True):
 
     def on_click(self, event: events.Click) -> None:
         """A click on a pod puts the cursor there."""
-        line = event.y - self._top
-        if line >= 0 and event.y < self.scrollable_content_region.height:
-            self.move_cursor(round(self.scroll_y) + line)
+        offset = event.get_content_offset(self)
+        if offset is not None and offset.y >= self._top:
+            self.move_cursor(round(self.scroll_y) + offset.y - self._top)
 
     # ---- sort and filter -------------------------------------------------------------------
     def sort_by(self, column: Column, reverse: bool = False) -> None:
