@@ -16,7 +16,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static
+from textual.widget import Widget
+from textual.widgets import Footer
 
 from tui.domain.pod_details import ContainerInfo, PodDetails
 from tui.domain.pods import PodHealth, age_text, human_duration
@@ -38,12 +39,12 @@ def _ago(when: float | None, now: float) -> str:
 
 
 def _section(title: str, palette: Palette) -> Text:
-    return Text(f"\n{title}", style=palette["heading"], end="")
+    return Text(f"\n{title}", style=palette["heading"])
 
 
 def summary_text(details: PodDetails, now: float, palette: Palette = PLAIN) -> Text:
     """`✗ CrashLoopBackOff  0/1 ready  6 restarts  age 61m` and where the pod runs."""
-    text = Text(end="")
+    text = Text()
     symbol = HEALTH_SYMBOL.get(details.health, "?")
     text.append(f"{symbol} {inert(details.status, 60)}",
                 palette[HEALTH_ROLE.get(details.health, "strong")])
@@ -63,7 +64,7 @@ def summary_text(details: PodDetails, now: float, palette: Palette = PLAIN) -> T
 
 def container_text(container: ContainerInfo, now: float, palette: Palette = PLAIN) -> Text:
     """A container's state now and how it last ended (reason, exit code, when)."""
-    text = Text(end="")
+    text = Text()
     text.append(f"{'✓' if container.ready else '✗'} ",
                 palette["ready"] if container.ready else palette["failing"])
     text.append(inert(container.name, 63), palette["strong"])
@@ -93,7 +94,7 @@ def container_text(container: ContainerInfo, now: float, palette: Palette = PLAI
 
 def conditions_text(details: PodDetails, palette: Palette = PLAIN) -> Text:
     """`✓ PodScheduled  ✗ Ready ContainersNotReady: …`, one condition a line."""
-    text = Text(end="")
+    text = Text()
     for index, condition in enumerate(details.conditions):
         good = condition.status == "True"
         text.append(("\n" if index else "") + ("✓ " if good else "✗ "),
@@ -103,14 +104,14 @@ def conditions_text(details: PodDetails, palette: Palette = PLAIN) -> Text:
             detail = ": ".join(p for p in (inert(condition.reason, 80),
                                            inert(condition.message, 300)) if p)
             text.append("  " + detail, palette["muted"])
-    return text or Text("(none reported)", style=palette["muted"], end="")
+    return text or Text("(none reported)", style=palette["muted"])
 
 
 def events_text(details: PodDetails, now: float, palette: Palette = PLAIN) -> Text:
     """Recent events, newest first, warnings marked `!`."""
     if not details.events:
-        return Text("(no recent events)", style=palette["muted"], end="")
-    text = Text(end="")
+        return Text("(no recent events)", style=palette["muted"])
+    text = Text()
     for index, event in enumerate(details.events):
         warning = event.kind != "Normal"
         text.append(("\n" if index else "") + ("! " if warning else "  "),
@@ -127,8 +128,8 @@ def events_text(details: PodDetails, now: float, palette: Palette = PLAIN) -> Te
 def log_text(lines: tuple[str, ...], note: str, palette: Palette = PLAIN) -> Text:
     """Log lines as they are (escape sequences removed, nothing interpreted), `▏`-guttered."""
     if not lines:
-        return Text(inert(note) if note else "(empty)", style=palette["muted"], end="")
-    text = Text(end="")
+        return Text(inert(note) if note else "(empty)", style=palette["muted"])
+    text = Text()
     for index, line in enumerate(lines):
         text.append(("\n" if index else "") + "▏", palette["muted"])
         text.append(inert(line))
@@ -136,64 +137,55 @@ def log_text(lines: tuple[str, ...], note: str, palette: Palette = PLAIN) -> Tex
 
 
 def details_renderable(details: PodDetails, now: float, palette: Palette = PLAIN) -> Group:
-    """The whole details view as one renderable."""
+    """The whole details view as one renderable, what explains a failure first: the
+    containers, then (after a restart) the previous container's log, then the current one,
+    events, and conditions last."""
     container = inert(details.container, 63) or "?"
     none = Text("(no container status yet)", style=palette["muted"])
+    previous = [_section(f"Log · {container} · previous container (before the last restart)",
+                         palette),
+                log_text(details.previous_log, details.previous_log_note, palette)]
+    restarted = any(c.restarts for c in details.containers)
     return Group(
         summary_text(details, now, palette),
         _section("Containers", palette),
         *(container_text(c, now, palette) for c in details.containers),
         *([] if details.containers else [none]),
-        _section("Conditions", palette), conditions_text(details, palette),
-        _section("Events (newest first)", palette), events_text(details, now, palette),
+        *(previous if restarted else []),
         _section(f"Log · {container} · current container (last lines)", palette),
         log_text(details.log, details.log_note, palette),
-        _section(f"Log · {container} · previous container (before the last restart)", palette),
-        log_text(details.previous_log, details.previous_log_note, palette),
+        *([] if restarted else previous),
+        _section("Events (newest first)", palette), events_text(details, now, palette),
+        _section("Conditions", palette), conditions_text(details, palette),
     )
 
 
-class PodDetailsScreen(ModalScreen[None]):
-    """A pod's details over the current screen; Esc closes it."""
+class DetailsBody(Widget):
+    """The details as text, in theme colours (its component classes resolve against the
+    box's background)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q", "close", "Close", id="pod_details_close"),
-    ]
     COMPONENT_CLASSES: ClassVar[set[str]] = {f"pod-details--{role}" for role in ROLES}
     DEFAULT_CSS = """
-    PodDetailsScreen { align: center middle; }
-    PodDetailsScreen > .pod-details--ready { color: $text-success; text-style: bold; }
-    PodDetailsScreen > .pod-details--failing { color: $text-error; text-style: bold; }
-    PodDetailsScreen > .pod-details--warn { color: $text-warning; text-style: bold; }
-    PodDetailsScreen > .pod-details--pending { color: $text-accent; text-style: bold; }
-    PodDetailsScreen > .pod-details--muted { color: $text-muted; }
-    PodDetailsScreen > .pod-details--heading { color: $text-primary; text-style: bold; }
-    PodDetailsScreen > .pod-details--strong { text-style: bold; }
-    PodDetailsScreen > VerticalScroll { width: 96%; max-width: 130; height: auto;
-        max-height: 94%; border: round $accent; background: $surface; padding: 0 1; }
+    DetailsBody { height: auto; }
+    DetailsBody > .pod-details--ready { color: $text-success; text-style: bold; }
+    DetailsBody > .pod-details--failing { color: $text-error; text-style: bold; }
+    DetailsBody > .pod-details--warn { color: $text-warning; text-style: bold; }
+    DetailsBody > .pod-details--pending { color: $text-primary; text-style: bold; }
+    DetailsBody > .pod-details--muted { color: $text-muted; }
+    DetailsBody > .pod-details--heading { color: $text-primary; text-style: bold; }
+    DetailsBody > .pod-details--strong { text-style: bold; }
     """
 
-    def __init__(self, details: PodDetails | None = None, *, name: str = "",
-                 clock: Callable[[], float] = time.time) -> None:
-        """The pod's details, or None while the caller is fetching them (`name` is shown)."""
-        super().__init__()
-        self.details, self.pod_name, self.clock = details, name, clock
+    def __init__(self, details: PodDetails | None, pod_name: str,
+                 clock: Callable[[], float]) -> None:
+        """What to show first (None: still fetching `pod_name`)."""
+        super().__init__(id="pod-details-body")
+        self.details, self.pod_name, self.clock = details, pod_name, clock
         self.error = ""
 
-    def compose(self) -> ComposeResult:
-        """The details in a scrolling box."""
-        with VerticalScroll() as box:
-            box.border_title = self._title()
-            box.border_subtitle = "esc close"
-            yield Static(self._body(), id="pod-details-body")
-        yield Footer()
-
-    def _title(self) -> Text:
-        name = self.details.name if self.details is not None else self.pod_name
-        return Text("Pod " + inert(name or "?", 63), style="bold")
-
-    def _body(self) -> Text | Group:
-        palette = {role: self.get_component_rich_style(f"pod-details--{role}", partial=True)
+    def render(self) -> Text | Group:
+        """The details, the error, or that they are being fetched."""
+        palette = {role: self.get_component_rich_style(f"pod-details--{role}")
                    for role in ROLES}
         if self.error:
             return Text("✗ " + inert(self.error, 600), style=palette["failing"])
@@ -202,20 +194,52 @@ class PodDetailsScreen(ModalScreen[None]):
                         style=palette["muted"])
         return details_renderable(self.details, self.clock(), palette)
 
+
+class PodDetailsScreen(ModalScreen[None]):
+    """A pod's details over the current screen; Esc closes it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q", "close", "Close", id="pod_details_close"),
+    ]
+    DEFAULT_CSS = """
+    PodDetailsScreen { align: center middle; }
+    PodDetailsScreen > VerticalScroll { width: 96%; max-width: 130; height: auto;
+        max-height: 94%; border: round $accent; background: $surface; padding: 0 1; }
+    """
+
+    def __init__(self, details: PodDetails | None = None, *, name: str = "",
+                 clock: Callable[[], float] = time.time) -> None:
+        """The pod's details, or None while the caller is fetching them (`name` is shown)."""
+        super().__init__()
+        self.body = DetailsBody(details, name, clock)
+
+    def compose(self) -> ComposeResult:
+        """The details in a scrolling box."""
+        with VerticalScroll() as box:
+            box.border_title = self._title()
+            box.border_subtitle = "esc close"
+            yield self.body
+        yield Footer()
+
+    def _title(self) -> Text:
+        details = self.body.details
+        name = details.name if details is not None else self.body.pod_name
+        return Text("Pod " + inert(name or "?", 63), style="bold")
+
     def show(self, details: PodDetails) -> None:
         """Show the fetched details."""
-        self.details, self.error = details, ""
+        self.body.details, self.body.error = details, ""
         self._update()
 
     def show_error(self, message: str) -> None:
         """The details could not be fetched: say why (and keep the screen)."""
-        self.error = message
+        self.body.error = message
         self._update()
 
     def _update(self) -> None:
         if self.is_mounted:
             self.query_one(VerticalScroll).border_title = self._title()
-            self.query_one("#pod-details-body", Static).update(self._body())
+        self.body.refresh(layout=True)
 
     def action_close(self) -> None:
         """Back to where the operator was."""

@@ -93,7 +93,7 @@ def test_a_row_is_styled_cells_of_exactly_the_layout_width() -> None:
     assert text_of(pieces).split() == ["✗", "checkout-7dc4ccd75d-8zgmf", "0/1",
                                        "CrashLoopBackOff", "6", "(2m", "ago)", "61m", "3",
                                        "2.4.0", "drill-node-1"]
-    roles = dict((text.strip(), role) for text, role in pieces)
+    roles = {text.strip(): role for text, role in pieces}
     assert roles["✗"] == roles["CrashLoopBackOff"] == "failing"
     assert roles["0/1"] == "warn" and roles["6 (2m ago)"] == "warn"
 
@@ -117,8 +117,8 @@ def test_sort_keys_put_what_needs_attention_first() -> None:
     by_status = sorted(rows, key=lambda r: sort_key(r, Column.STATUS))
     assert [r.status for r in by_status] == ["CrashLoopBackOff", "ContainerCreating",
                                              "Terminating", "Running"]
-    assert sorted(rows, key=lambda r: sort_key(r, Column.RESTARTS))[0].restarts == 6
-    assert sorted(rows, key=lambda r: sort_key(r, Column.AGE))[0].status == "ContainerCreating"
+    assert min(rows, key=lambda r: sort_key(r, Column.RESTARTS)).restarts == 6
+    assert min(rows, key=lambda r: sort_key(r, Column.AGE)).status == "ContainerCreating"
     assert [sort_key(r, Column.REVISION, RS[r.pod_template_hash])[0]
             for r in sorted(rows, key=lambda r: sort_key(r, Column.REVISION,
                                                          RS[r.pod_template_hash]))] == [
@@ -295,6 +295,14 @@ async def test_a_change_repaints_only_its_line() -> None:
         assert "Error" in app.export_screenshot()
 
 
+async def test_a_click_puts_the_cursor_on_the_pod() -> None:
+    app = PanelApp(rollback_rows())
+    async with app.run_test(size=(80, 24)) as pilot:
+        # Row 3 of the panel: border, header, then the pods in name order.
+        await pilot.click(PodPanel, offset=(10, 1 + 1 + 2))
+        assert app.panel.cursor_row.name.endswith("8zgmf")
+
+
 async def test_enter_asks_for_the_pods_details() -> None:
     app = PanelApp(rollback_rows())
     async with app.run_test(size=(80, 24)) as pilot:
@@ -341,3 +349,24 @@ async def test_hostile_strings_are_shown_literally_and_keep_the_layout() -> None
         assert "[bold red]x[/]" in text and "52;c;" not in text and "ZXZpbA" not in text
         assert "nul�" in text and "a�b" in text  # control characters shown, not obeyed
         assert "長長" in text and "🔥🔥" in text
+
+
+# ---- snapshots -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("theme", ("textual-dark", "textual-light"))
+@pytest.mark.parametrize("size", ((120, 40), (80, 24)), ids=lambda s: f"{s[0]}x{s[1]}")
+def test_snapshot_rollback_pods(snap_compare, size, theme) -> None:
+    # bad-release mid-rollback: the cursor on the crash-looping 2.4.0 pod.
+    assert snap_compare(PanelApp(rollback_rows(), theme=theme), terminal_size=size,
+                        press=["down", "down"])
+
+
+def test_snapshot_stale_and_filtered(snap_compare) -> None:
+    class Status:
+        state, retry_in, stale_since = "retrying", 3.0, NOW - 42
+
+    def stale(pilot) -> None:
+        pilot.app.panel.set_status(Status())
+
+    assert snap_compare(PanelApp(many(60)), terminal_size=(80, 24),
+                        press=["slash", "0", "0", "0", "3", "enter", "u"], run_before=stale)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
 
@@ -13,6 +14,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Static
 
+from tui.domain.pod_details import PodDetails, pod_details
 from tui.domain.pods import PodHealth, PodRow, Termination
 from tui.domain.rollout import ReplicaSetInfo, RolloutProgress
 from widgets.pod_panel import PodPanel
@@ -169,3 +171,60 @@ class PanelApp(App[None]):
     def panel(self) -> PodPanel:
         """The pod panel."""
         return self.query_one(PodPanel)
+
+
+def ago(seconds: float) -> str:
+    """An RFC 3339 time `seconds` before NOW."""
+    return datetime.fromtimestamp(NOW - seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def crashloop_pod(name: str = f"checkout-{OLD_HASH}-8zgmf") -> dict[str, Any]:
+    """A crash-looping 2.4.0 pod as the drill writes it."""
+    return {
+        "metadata": {"name": name, "namespace": "production", "uid": f"uid-{name}",
+                     "creationTimestamp": ago(3660), "resourceVersion": "812",
+                     "labels": {"app": "checkout", "pod-template-hash": OLD_HASH,
+                                "app.kubernetes.io/version": "2.4.0"}},
+        "spec": {"nodeName": "drill-node-2", "containers": [
+            {"name": "checkout", "image": "registry.drill.local/checkout:2.4.0"}]},
+        "status": {
+            "phase": "Running", "podIP": "10.244.0.12",
+            "conditions": [
+                {"type": "Initialized", "status": "True", "lastTransitionTime": ago(3660)},
+                {"type": "Ready", "status": "False", "reason": "ContainersNotReady",
+                 "message": "containers with unready status: [checkout]",
+                 "lastTransitionTime": ago(40)},
+                {"type": "ContainersReady", "status": "False", "reason": "ContainersNotReady",
+                 "message": "containers with unready status: [checkout]",
+                 "lastTransitionTime": ago(40)},
+                {"type": "PodScheduled", "status": "True", "lastTransitionTime": ago(3660)}],
+            "containerStatuses": [{
+                "name": "checkout", "image": "registry.drill.local/checkout:2.4.0",
+                "ready": False, "restartCount": 6, "started": False,
+                "state": {"waiting": {"reason": "CrashLoopBackOff", "message":
+                                      "back-off 2m40s restarting failed container=checkout "
+                                      f"pod={name}_production(uid-{name})"}},
+                "lastState": {"terminated": {"exitCode": 1, "reason": "Error",
+                                             "startedAt": ago(160), "finishedAt": ago(120)}}}]},
+    }
+
+
+CRASH_EVENTS = [
+    {"type": "Normal", "reason": "Scheduled", "message": "Successfully assigned production/"
+     f"checkout-{OLD_HASH}-8zgmf to drill-node-2", "count": 1, "lastTimestamp": ago(3660),
+     "source": {"component": "default-scheduler"}},
+    {"type": "Normal", "reason": "Started", "message": "Started container checkout",
+     "count": 7, "lastTimestamp": ago(160), "source": {"component": "kubelet"}},
+    {"type": "Warning", "reason": "BackOff", "message": "Back-off restarting failed container "
+     f"checkout in pod checkout-{OLD_HASH}-8zgmf_production(uid-checkout-{OLD_HASH}-8zgmf)",
+     "count": 23, "lastTimestamp": ago(12), "source": {"component": "kubelet"}},
+]
+CRASH_LOG = "".join(f"{ago(150 - i)} {line}\n" for i, line in enumerate([
+    "starting checkout version 2.4.0", "listening on :8080",
+    *["ERROR payment client: upstream returned 500 (request failed)"] * 3]))
+PREVIOUS_LOG = CRASH_LOG + f"{ago(121)} panic: nil pointer dereference in payment client\n"
+
+
+def crashloop_details() -> PodDetails:
+    """The details the screen shows for the crash-looping pod."""
+    return pod_details(crashloop_pod(), CRASH_EVENTS, CRASH_LOG, PREVIOUS_LOG)

@@ -235,12 +235,17 @@ class PodLines(ScrollView):
         key = (role, cursor, dim)
         style = self._styles.get(key)
         if style is None:
-            parts = [self.get_component_rich_style(f"pod-panel--{role}", partial=True)
-                     if role else Style()]
-            if cursor:
-                parts.append(self.get_component_rich_style(
-                    "pod-panel--cursor" if self.has_focus else "pod-panel--cursor-blurred",
-                    partial=True))
+            # On the widget's own style (segments carry their colours and background), full
+            # component styles: theme colours like `$text-muted` blend with the background.
+            parts = [self.rich_style]
+            if role:
+                parts.append(self.get_component_rich_style(f"pod-panel--{role}"))
+            if cursor and self.has_focus:
+                parts.append(self.get_component_rich_style("pod-panel--cursor"))
+            elif cursor:
+                # Without focus only the background marks the cursor; status colours stay.
+                blurred = self.get_component_rich_style("pod-panel--cursor-blurred")
+                parts.append(Style(bgcolor=blurred.bgcolor))
             if dim:
                 parts.append(Style(dim=True))
             style = self._styles[key] = Style.combine(parts)
@@ -286,7 +291,7 @@ class PodLines(ScrollView):
         caret = "▏" if self.editing else ""
         hint = "⏎ keep · esc clear" if self.editing else "/ edit · esc clear"
         return [("/ ", "filter"), (inert(self.filter_text, 60) + caret, "filter"),
-                (f"   {shown:,} of {total:,} · {hint}", "muted")]
+                (f"   {shown:,} of {total:,} pods match · {hint}", "muted")]
 
     def _empty_text(self) -> str:
         if self.filter_text:

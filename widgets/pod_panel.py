@@ -53,7 +53,7 @@ class PodPanel(PodLines, can_focus=True):
     PodPanel > .pod-panel--ready { color: $text-success; }
     PodPanel > .pod-panel--running-not-ready { color: $text-warning; }
     PodPanel > .pod-panel--failing { color: $text-error; text-style: bold; }
-    PodPanel > .pod-panel--pending { color: $text-accent; }
+    PodPanel > .pod-panel--pending { color: $text-primary; }
     PodPanel > .pod-panel--terminating { color: $text-muted; text-style: italic; }
     PodPanel > .pod-panel--completed { color: $text-muted; }
     PodPanel > .pod-panel--unknown { color: $text-warning; }
@@ -61,7 +61,7 @@ class PodPanel(PodLines, can_focus=True):
     PodPanel > .pod-panel--muted { color: $text-muted; }
     PodPanel > .pod-panel--header { color: $text-muted; text-style: bold; }
     PodPanel > .pod-panel--header-sorted { color: $text; text-style: bold underline; }
-    PodPanel > .pod-panel--filter { color: $text-accent; text-style: bold; }
+    PodPanel > .pod-panel--filter { color: $text-primary; text-style: bold; }
     PodPanel > .pod-panel--stale { color: $text-warning; text-style: bold reverse; }
     PodPanel > .pod-panel--title { text-style: bold; }
     PodPanel > .pod-panel--cursor { background: $block-cursor-background;
@@ -185,9 +185,9 @@ class PodPanel(PodLines, can_focus=True):
 
     def on_click(self, event: events.Click) -> None:
         """A click on a pod puts the cursor there."""
-        line = event.y - self._top
-        if line >= 0 and event.y < self.scrollable_content_region.height:
-            self.move_cursor(round(self.scroll_y) + line)
+        offset = event.get_content_offset(self)
+        if offset is not None and offset.y >= self._top:
+            self.move_cursor(round(self.scroll_y) + offset.y - self._top)
 
     # ---- sort and filter -------------------------------------------------------------------
     def sort_by(self, column: Column, reverse: bool = False) -> None:

@@ -18,9 +18,11 @@ from textual.widget import Widget
 from tui.domain.rollout import ReplicaSetInfo, RolloutProgress
 from widgets.feed_status import FeedStatus, stale_text
 from widgets.pod_columns import Piece
+from widgets.pod_view import cells
 from widgets.text import inert
 
 BAR_WIDTH = 12
+MIN_BAR, MAX_BAR = 6, 24
 BAR = ("█", "▒", "░")  # updated and available · updated, not yet available · not updated
 Line = tuple[list[Piece], bool]
 """A line's pieces, and whether it may wrap (messages) or is cut to the width (figures)."""
@@ -60,7 +62,9 @@ def bar_pieces(progress: RolloutProgress, width: int = BAR_WIDTH) -> list[Piece]
     if desired <= 0:
         return [("─" * width, "muted")]
     updated = min(progress.updated, desired)
-    available = min(progress.available, updated)
+    # The Deployment's available count includes old pods; the new ReplicaSet's is the truth.
+    new = progress.new_replicaset
+    available = min(new.available if new is not None else progress.available, updated)
     full = round(width * available / desired)
     partial = round(width * updated / desired) - full
     role = state_role(progress)
@@ -98,40 +102,45 @@ def state_line(progress: RolloutProgress) -> list[Piece]:
                    f"(observed {progress.observed_generation})")
         return [("◌ ", "muted"), (waiting, "muted")]
     if progress.done:
-        return [("✓ rolled out", "done"), (f"  {reason}" if reason else "", "muted")]
+        return [("✓ rolled out", "done"), (f"  {reason}" if reason else "", "")]
     if progress.paused:
-        return [("! PAUSED", "paused"), (f"  {reason}" if reason else "", "muted")]
-    return [("◌ rolling out", "progressing"), (f"  {reason}" if reason else "", "muted")]
+        return [("! PAUSED", "paused"), (f"  {reason}" if reason else "", "")]
+    return [("◌ rolling out", "progressing"), (f"  {reason}" if reason else "", "")]
 
 
-def rollout_lines(view: RolloutView, now: float, named: bool = False) -> list[Line]:
-    """Every line of one Deployment's rollout (`named`: start with the Deployment's name)."""
+def rollout_lines(view: RolloutView, now: float, width: int = 60,
+                  named: bool = False) -> list[Line]:
+    """Every line of one Deployment's rollout, fitted to `width` cells (`named`: start with
+    the Deployment's name)."""
     progress = view.progress
     head: list[Piece] = [(inert(progress.name, 40) + "  ", "title")] if named else []
     desired = progress.desired
     counts: list[Piece] = [
-        ("updated ", "muted"), (f"{progress.updated}/{desired}", ""),
-        ("  ready ", "muted"), (f"{progress.ready}/{desired}", ""),
-        ("  available ", "muted"), (f"{progress.available}/{desired}", ""), ("  ", "")]
-    timing = timing_pieces(view, now)
-    lines: list[Line] = [
-        ([*head, *counts, *bar_pieces(progress), *([("  ", ""), *timing] if timing else [])],
-         False)]
+        *head, ("updated ", ""), (f"{progress.updated}/{desired}", "strong"),
+        ("  ready ", ""), (f"{progress.ready}/{desired}", "strong"),
+        ("  available ", ""), (f"{progress.available}/{desired}", "strong"), ("  ", "")]
+    room = width - cells(counts)
+    bar = max(min(room, MAX_BAR), MIN_BAR)
+    lines: list[Line] = [([*counts, *bar_pieces(progress, bar)], False)]
     new = progress.new_replicaset
-    if new is not None and not progress.done and new.replicas != new.desired:
-        lines.append(([("new rs ", "muted"), (replicaset_label(new), ""),
-                       (f" scaling {new.replicas} → {new.desired}", "")], False))
+    if new is not None and not progress.done:
+        scaling = f" → {new.desired}" if new.desired != new.replicas else ""
+        lines.append(([("new rs ", ""), (replicaset_label(new), "strong"),
+                       (f" {new.replicas}{scaling}", ""), (f" · {new.ready} ready", "")],
+                      False))
     for old in progress.old_replicasets:
-        verb = "draining" if old.desired < old.replicas else "holding"
-        lines.append(([("old rs ", "muted"), (replicaset_label(old), ""),
-                       (f" {verb} {old.replicas} → {old.desired}", "warn")], False))
-    lines.append((state_line(progress), False))
+        moving = (f" draining {old.replicas} → {old.desired}" if old.desired < old.replicas
+                  else f" holding {old.replicas}")
+        lines.append(([("old rs ", ""), (replicaset_label(old), "strong"), (moving, "warn")],
+                      False))
+    timing = timing_pieces(view, now)
+    lines.append(([*state_line(progress), *([("   ", ""), *timing] if timing else [])], False))
     if progress.stuck:
         lines.append(([(inert(progress.message, 200), "stuck")], True))
         if progress.progressing_message:
-            lines.append(([(inert(progress.progressing_message, 300), "muted")], True))
+            lines.append(([(inert(progress.progressing_message, 300), "")], True))
     elif not progress.done and progress.fresh:
-        lines.append(([(inert(progress.message, 200), "muted")], True))
+        lines.append(([(inert(progress.message, 200), "")], True))
     return lines
 
 
@@ -141,7 +150,7 @@ class RolloutPanel(Widget):
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         f"rollout-panel--{role}" for role in (
             "done", "stuck", "stuck-badge", "paused", "progressing", "muted", "warn", "title",
-            "stale")}
+            "stale", "strong")}
     DEFAULT_CSS = """
     RolloutPanel { border: round $primary-muted; height: auto; padding: 0 1;
         border-title-color: $text; }
@@ -151,7 +160,8 @@ class RolloutPanel(Widget):
     RolloutPanel > .rollout-panel--stuck { color: $text-error; text-style: bold; }
     RolloutPanel > .rollout-panel--stuck-badge { color: $text-error; text-style: bold reverse; }
     RolloutPanel > .rollout-panel--paused { color: $text-warning; text-style: bold; }
-    RolloutPanel > .rollout-panel--progressing { color: $text-accent; }
+    RolloutPanel > .rollout-panel--progressing { color: $text-primary; text-style: bold; }
+    RolloutPanel > .rollout-panel--strong { text-style: bold; }
     RolloutPanel > .rollout-panel--muted { color: $text-muted; }
     RolloutPanel > .rollout-panel--warn { color: $text-warning; }
     RolloutPanel > .rollout-panel--title { text-style: bold; }
@@ -213,20 +223,19 @@ class RolloutPanel(Widget):
         self.border_title = title
 
     def _style(self, role: str) -> Style:
-        return self.get_component_rich_style(f"rollout-panel--{role}", partial=True)
+        return self.get_component_rich_style(f"rollout-panel--{role}")
 
     def render(self) -> RenderableType:
         """Every Deployment's lines (figures cut to the width, messages wrapped)."""
         views = self.rollouts
         if not views:
             return Text("◌ no rollout in progress", style=self._style("muted"))
-        now = self.clock()
+        now, width = self.clock(), self.content_size.width
         stale = bool(self._stale())
         parts: list[Text] = []
         for view in views:
-            for pieces, wraps in rollout_lines(view, now, named=len(views) > 1):
-                text = Text(no_wrap=not wraps, overflow="fold" if wraps else "ellipsis",
-                            end="")
+            for pieces, wraps in rollout_lines(view, now, width, named=len(views) > 1):
+                text = Text(no_wrap=not wraps, overflow="fold" if wraps else "ellipsis")
                 for chunk, role in pieces:
                     text.append(chunk, self._style(role) if role else None)
                 if stale:

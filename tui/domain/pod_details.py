@@ -133,7 +133,11 @@ def log_tail(text: str | None, lines: int = TAIL_LINES) -> tuple[str, ...]:
     """The last `lines` lines of a log (empty when there is none)."""
     if not text:
         return ()
-    return tuple(text.splitlines()[-lines:])
+    # Only newlines end a line (a lone carriage return or form feed is data, shown as such).
+    split = [line.removesuffix("\r") for line in text.split("\n")]
+    if split and split[-1] == "":
+        split.pop()
+    return tuple(split[-lines:])
 
 
 def log_container(pod: dict[str, Any]) -> str:
