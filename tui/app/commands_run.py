@@ -53,6 +53,12 @@ def run(args: argparse.Namespace) -> int:
     from tui.app.paths import resolve_paths
     from tui.domain.durations import parse_duration
 
+    from tui.app.launch import interactive
+
+    if not args.headless and not interactive():
+        print("rollback: the guided run needs a terminal; add --headless (and --yes for "
+              "high-risk steps) to run unattended", file=sys.stderr)
+        return EXIT_USAGE
     if args.time_scale <= 0:
         print("rollback: --time-scale must be positive", file=sys.stderr)
         return EXIT_USAGE
