@@ -17,11 +17,13 @@ from textual.widgets import Input, RadioButton, RadioSet, Select, Static
 
 from screens.base import IncidentScreen
 from tui.actions.k8s import revision_facts
+from tui.adapters.kube_types import KubeError
 from tui.domain.assessment import Decision
 from tui.domain.checklist import checklist
 from tui.domain.metrics import format_value
 from tui.domain.status import Phase
 from tui.domain.strategies import STRATEGIES
+from tui.session.core import SessionError
 from tui.session.deciding import DecisionInput, UndoTarget
 from widgets.choice import ChoiceButton
 from widgets.meeting_timer import MeetingTimer
@@ -136,8 +138,9 @@ class DecideScreen(IncidentScreen):
             self.app_clock()
         self.query_one(Readiness).prerequisites = dict(runbook.prerequisites)
         self.incident_changed()
-        if self.writable and not state.decided:
+        if self.writable and not state.decided and state.rbac is None:
             self.action_recheck()
+        if self.writable and not state.decided:
             # Everything else is prefilled: who authorizes is what the operator must type.
             self.query_one("#authorized_by", Input).focus()
         self.load_history()
@@ -146,7 +149,7 @@ class DecideScreen(IncidentScreen):
     def incident_changed(self) -> None:
         """Readiness, frozen target and baselines follow the journal."""
         session = self.session
-        if session is None or not self.is_mounted:
+        if session is None:
             return
         state = session.state
         readiness = self.query_one(Readiness)
@@ -181,23 +184,34 @@ class DecideScreen(IncidentScreen):
         if session is None:
             return
         for undo in self.undo_targets():
-            def load(undo: UndoTarget = undo) -> tuple[UndoTarget, list[RevisionRow], int | None]:
+            def load(undo: UndoTarget = undo) -> tuple[UndoTarget, list[RevisionRow], Any]:
                 frozen = session.state.targets.get(undo.key)
-                history = session.history(undo.namespace, undo.deployment)
+                try:
+                    history = session.history(undo.namespace, undo.deployment)
+                except KubeError as exc:  # said where it matters, not as a pop-up
+                    return undo, [], f"the rollout history cannot be read: {exc}"
                 rows = [RevisionRow(revision_facts(r), r.created) for r in history]
                 if frozen is not None:
                     facts = [r.facts for r in rows]
                     match = next((f for f in facts if f.replicaset == frozen.get("replicaset")),
                                  None)
                     return undo, rows, match.number if match else None
-                return undo, rows, session.proposed_target(undo).revision
+                try:
+                    return undo, rows, session.proposed_target(undo).revision
+                except SessionError as exc:
+                    return undo, rows, str(exc)
 
             self.app.run_in_session(f"read the history of {undo.deployment}", load,
                                     self._show_history)
 
-    def _show_history(self, result: tuple[UndoTarget, list[RevisionRow], int | None]) -> None:
+    def _show_history(self, result: tuple[UndoTarget, list[RevisionRow], Any]) -> None:
         undo, rows, proposed = result
         picker = self.query_one(f"#target-{undo.step_id}", RevisionPicker)
+        if isinstance(proposed, str):
+            self.query_one(f"#diff-{undo.step_id}", Static).update(Text(f"✗ {inert(proposed)}"))
+            if rows:
+                picker.show(rows, None)
+            return
         picker.show(rows, proposed)
         if self.session is not None and self.session.state.decided:
             picker.disabled = True

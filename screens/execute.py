@@ -9,6 +9,7 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.css.query import NoMatches
 
 from screens.base import IncidentScreen
 from tui.domain.runbook import Step, render_args
@@ -54,7 +55,7 @@ class ExecuteScreen(IncidentScreen):
     def incident_changed(self) -> None:
         """Statuses, blockers and the card follow the journal."""
         session = self.session
-        if session is None or not self.is_mounted:
+        if session is None:
             return
         state = session.snapshot()
         steps = self.query_one(StepList)
@@ -197,7 +198,10 @@ class ExecuteScreen(IncidentScreen):
 
     # ---- secondary actions -------------------------------------------------------------------
     def _highlighted_step(self) -> Step | None:
-        card = self.query_one(StepCard)
+        try:
+            card = self.query_one(StepCard)
+        except NoMatches:  # asked before the screen is composed
+            return None
         if self.session is None or card.detail is None:
             return None
         return self.session.step(card.detail.step_id)
@@ -205,7 +209,7 @@ class ExecuteScreen(IncidentScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Retry and skip need a writable incident and a step in the right state."""
         session = self.session
-        step = self._highlighted_step() if self.is_mounted else None
+        step = self._highlighted_step()
         if action in ("retry", "skip"):
             if not self.writable or step is None or session is None:
                 return False

@@ -46,7 +46,7 @@ class VerifyScreen(IncidentScreen):
     def incident_changed(self) -> None:
         """Marks and status follow the journal."""
         session = self.session
-        if session is None or not self.is_mounted:
+        if session is None:
             return
         state = session.snapshot()
         widget = self.query_one(Checklist)

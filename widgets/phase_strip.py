@@ -63,8 +63,11 @@ def phase_progress(state: IncidentState, runbook: Runbook, current: Phase) -> Ph
     """The strip's data derived from an incident: results of the phases before `current`."""
     steps = [state.step_status(step.id) for step in runbook.steps]
     done = sum(status.done for status in steps)
-    failed_steps = sum(status in (StepStatus.FAILED, StepStatus.INTERRUPTED) for status in steps)
-    execute = f"{done}/{len(steps)}" + (f" · {failed_steps} failed" if failed_steps else "")
+    failed = sum(status is StepStatus.FAILED for status in steps)
+    interrupted = sum(status is StepStatus.INTERRUPTED for status in steps)
+    failed_steps = failed + interrupted
+    execute = f"{done}/{len(steps)}" + (f" · {failed} failed" if failed else "") + (
+        f" · {interrupted} interrupted" if interrupted else "")
     items = runbook.checklist_items()
     passed = sum(state.check_status(i.id) is CheckStatus.PASS for i in items)
     results = {Phase.ASSESS: _assess_result(state), Phase.DECIDE: _decide_result(state),

@@ -27,8 +27,8 @@ def rbac_table(rbac: Mapping[str, Any] | None, running: bool = False) -> Rendera
                     style="bold")
     table = Table.grid(padding=(0, 1))
     table.add_column(no_wrap=True)
-    table.add_column()
-    table.add_column(style="dim", no_wrap=True)
+    table.add_column(no_wrap=True, overflow="ellipsis")
+    table.add_column(style="dim", no_wrap=True, overflow="ellipsis")
     for check in checks:
         allowed = bool(check.get("allowed"))
         table.add_row(Text("✓" if allowed else "✗", style="bold"),

@@ -50,10 +50,9 @@ def run(args: argparse.Namespace) -> int:
     # Imported here so that `rollback --help` loads none of it.
     from tui.app.commands_runbooks import UsageError, load_for_command
     from tui.app.config import ConfigError, load_settings
+    from tui.app.launch import interactive
     from tui.app.paths import resolve_paths
     from tui.domain.durations import parse_duration
-
-    from tui.app.launch import interactive
 
     if not args.headless and not interactive():
         print("rollback: the guided run needs a terminal; add --headless (and --yes for "
