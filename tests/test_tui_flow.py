@@ -122,7 +122,8 @@ async def test_feature_flag_disable_in_the_tui(drill, kubectl, rollback_home: Pa
         await execute(pilot, skip=["disable_via_configmap", "disable_via_env"])
         status = await verify_and_close(pilot)
     assert status == "SUCCESS"
-    assert httpx.get(info.extra["params"]["feature_url"], timeout=5).json()["flow"] == "old"
+    feature = await httpx.AsyncClient().get(info.extra["params"]["feature_url"], timeout=5)
+    assert feature.json()["flow"] == "old"
     skipped = next(e["data"] for e in _journal(app) if e["type"] == "step.finished"
                    and e["data"]["step_id"] == "disable_via_configmap")
     assert skipped["status"] == "skipped" and skipped["reason"] == "path A succeeded"

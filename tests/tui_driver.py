@@ -152,10 +152,10 @@ async def verify_and_close(pilot: Pilot[Any]) -> str:
             break
         highlighted = checklist.highlighted_item
         if highlighted in {i.id for i in open_manual}:
-            before = session.state.event_count
+            count = session.state.event_count
             await pilot.press("space")
             await until(pilot, f"{highlighted} ticked",
-                        lambda: session.state.event_count > before)
+                        lambda count=count: session.state.event_count > count)
         else:
             await pilot.press("down")
     await pilot.press("ctrl+r")
