@@ -94,6 +94,7 @@ def build_assessment(values: dict[str, Any]) -> Assessment:
 class AssessScreen(IncidentScreen):
     """① Assess: inputs on the left, the recommendation under them, evidence on the right."""
 
+    CSS_PATH = "forms.tcss"
     PHASE = Phase.ASSESS
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+r", "record", "Record assessment", id="assess_record", priority=True),
@@ -101,7 +102,7 @@ class AssessScreen(IncidentScreen):
 
     def compose_work(self) -> ComposeResult:
         """The form and the recommendation."""
-        with VerticalScroll(id="assess-form"):
+        with VerticalScroll(id="assess-form", classes="form"):
             yield Input(placeholder="What is broken? (one line)", id="description")
             yield Input(placeholder="Scope: who/what is affected (e.g. EU checkout)",
                         id="scope")
@@ -125,7 +126,6 @@ class AssessScreen(IncidentScreen):
 
     def on_mount(self) -> None:
         """Fill the form from the last recorded assessment, if any."""
-        super().on_mount()
         state = self.session.state if self.session else None
         inputs = ((state.assessment or {}).get("inputs") or {}) if state else {}
         if inputs:

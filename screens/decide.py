@@ -76,6 +76,7 @@ def baselines_text(baselines: Mapping[str, Mapping[str, Any]], units: Mapping[st
 class DecideScreen(IncidentScreen):
     """② Decide: the record, the target, readiness; ^r records and freezes."""
 
+    CSS_PATH = "forms.tcss"
     PHASE = Phase.DECIDE
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+r", "record", "Record decision", id="decide_record", priority=True),
@@ -84,7 +85,7 @@ class DecideScreen(IncidentScreen):
 
     def compose_work(self) -> ComposeResult:
         """Meeting, record, strategy, readiness, target, baselines."""
-        with VerticalScroll(id="decide-form"):
+        with VerticalScroll(id="decide-form", classes="form"):
             yield MeetingTimer(clock=self.app_clock, id="meeting")
             decision = RadioSet(*(ChoiceButton(d.value, name=d.name) for d in Decision),
                                 id="decision", classes="choice")
@@ -114,7 +115,6 @@ class DecideScreen(IncidentScreen):
 
     def on_mount(self) -> None:
         """Prefill from the assessment and the runbook; load readiness and history."""
-        super().on_mount()
         session = self.session
         if session is None:
             return

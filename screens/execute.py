@@ -15,7 +15,7 @@ from screens.base import IncidentScreen
 from tui.domain.runbook import Step, render_args
 from tui.domain.status import Phase, StepStatus
 from tui.session.events import SessionEvent, StepFinished, StepProgressed, StepStarted
-from tui.session.executing import Resumption
+from tui.session.resumption import Resumption
 from widgets.step_card import StepCard, step_detail
 from widgets.step_list import StepList
 
@@ -23,6 +23,7 @@ from widgets.step_list import StepList
 class ExecuteScreen(IncidentScreen):
     """③ Execute: steps on the left, the card under them, evidence on the right."""
 
+    CSS_PATH = "execute.tcss"
     PHASE = Phase.EXECUTE
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "retry", "Retry", id="execute_retry"),
@@ -38,7 +39,6 @@ class ExecuteScreen(IncidentScreen):
 
     def on_mount(self) -> None:
         """Start on the next step to do."""
-        super().on_mount()
         session = self.session
         if session is None:
             return

@@ -1,111 +1,148 @@
-"""Start: open incidents to resume (age, holder) and recent ones, a new incident (runbook picker
-with search, parameters with the runbook's own validation, cluster context and namespace,
-Prometheus), or a drill (scenarios with one-line descriptions)."""
+"""Start: one list to act from — open incidents to resume (age, holder), recent ones to read,
+runbooks to open a new incident with, drills to practise — filtered as you type.
+
+The first frame is cheap (folder and file names only); titles, states and holders are read
+off the UI thread and filled in a moment later.
+"""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import yaml
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import (
-    Checkbox,
-    Footer,
-    Input,
-    OptionList,
-    Select,
-    Static,
-    TabbedContent,
-    TabPane,
-)
+from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from tui.domain.pods import human_duration
-from tui.domain.runbook import Runbook
 from widgets.text import inert
 
 if TYPE_CHECKING:
     from tui.app.application import RollbackApp
+    from tui.domain.runbook import Runbook
+
+SECTIONS = (("incident", "Open incidents — Enter resumes, f follows read-only"),
+            ("closed", "Recent incidents — Enter shows them read-only"),
+            ("runbook", "New incident — pick a runbook (or type a path to one)"),
+            ("drill", "Drills — practise on a simulated cluster"))
 
 
 @dataclass(frozen=True)
-class IncidentRow:
-    """One incident on the start screen."""
+class Entry:
+    """One thing the start screen offers."""
 
-    incident_id: str
-    title: str
-    status: str
-    opened_at: str | None
-    holder: str
-    held: bool
-    drill: bool
+    kind: str
+    key: str
+    label: str
+    detail: str = ""
+    held: bool = False
+
+    @property
+    def option_id(self) -> str:
+        """`kind:key`."""
+        return f"{self.kind}:{self.key}"
 
 
-def incident_text(row: IncidentRow, now: float) -> Text:
-    """`20261130-041207-revert-deployment  12m  held by pid 4242 on laptop  Revert …`."""
-    from datetime import datetime
+def human_age(seconds: float) -> str:
+    """`12m`, `3h`, `2d`."""
+    from tui.domain.pods import human_duration
 
-    age = ""
-    if row.opened_at:
-        age = human_duration(now - datetime.fromisoformat(row.opened_at).timestamp())
-    text = Text()
-    text.append(f"{inert(row.incident_id, 40):<40} ", style="bold")
-    text.append(f"{age:>5}  ")
-    text.append(("● " + inert(row.holder, 30)) if row.held else "○ nobody holds it",
-                style="bold" if row.held else "dim")
-    text.append(f"  {inert(row.title, 50)}" + (" [drill]" if row.drill else ""))
+    return human_duration(seconds)
+
+
+def entry_text(entry: Entry) -> Text:
+    """`20261130-041207-revert-deployment  ● held by pid 4242  Revert …` (inert)."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append(f"  {inert(entry.label, 36):<36} ", style="bold" if entry.kind in (
+        "incident", "runbook") else "")
+    if entry.detail:
+        text.append(inert(entry.detail, 120), style="" if entry.held else "dim")
     return text
 
 
-def kube_contexts(kubeconfig: str | None) -> tuple[list[str], str | None]:
-    """The contexts of the kubeconfig kubectl would use, and its current context (no client)."""
-    files = (kubeconfig or os.environ.get("KUBECONFIG") or
-             str(Path.home() / ".kube" / "config")).split(os.pathsep)
-    names: list[str] = []
-    current = None
-    for name in files:
+def quick_entries(paths: Any) -> list[Entry]:
+    """What can be listed without parsing anything (folder and file names)."""
+    import tui.drill
+    from tui.app.catalog import catalog
+
+    entries = []
+    if paths is not None and Path(paths.incidents_dir).is_dir():
+        for folder in sorted(Path(paths.incidents_dir).iterdir(), reverse=True)[:50]:
+            if (folder / "journal.jsonl").is_file():
+                entries.append(Entry("incident", folder.name, folder.name, "…"))
+        entries += [Entry("runbook", str(e.path), e.path.stem, e.origin)
+                    for e in catalog(paths)]
+    scenarios = Path(tui.drill.__file__).resolve().parent / "scenarios"
+    entries += [Entry("drill", p.stem, p.stem) for p in sorted(scenarios.glob("*.yaml"))]
+    return entries
+
+
+def full_entries(paths: Any, now: float) -> tuple[list[Entry], dict[str, Any]]:
+    """Everything with its details (replays journals, validates runbooks: slow-ish)."""
+    from tui.adapters.journal import list_incidents
+    from tui.adapters.journal_tail import writer_status
+    from tui.app.catalog import catalog, validate_file
+    from tui.drill.scenario import ScenarioError, load_scenario_bytes, scenario_files
+
+    entries: list[Entry] = []
+    runbooks: dict[str, Any] = {}
+    if paths is not None:
+        for summary in list_incidents(paths.incidents_dir)[:50]:
+            state, holder = summary.state, writer_status(summary.path)
+            age = ""
+            if state.opened_at:
+                age = human_age(now - datetime.fromisoformat(state.opened_at).timestamp())
+            closed = str(state.status) != "open"
+            who = (f"● {holder.describe()}" if holder.alive else
+                   (f"{state.rollback_status or 'resolved'}" if closed else "○ nobody holds it"))
+            detail = f"{age:>4}  {who}  {state.title}" + (" [drill]" if state.drill else "")
+            entries.append(Entry("closed" if closed else "incident", summary.incident_id,
+                                 summary.incident_id, detail, bool(holder.alive)))
+        for item in catalog(paths):
+            result = validate_file(item.path)
+            if result.runbook is None:
+                entries.append(Entry("runbook", str(item.path), item.path.stem,
+                                     f"INVALID: {len(result.problems)} problem(s)"))
+                continue
+            runbooks[str(item.path)] = result.runbook
+            entries.append(Entry("runbook", str(item.path), result.runbook.id,
+                                 f"{result.runbook.title} ({item.origin})"))
+    for path in scenario_files():
         try:
-            data = yaml.safe_load(Path(name).read_text()) or {}
-        except (OSError, yaml.YAMLError):
+            scenario = load_scenario_bytes(path.read_bytes(), str(path))
+        except ScenarioError:
             continue
-        if not isinstance(data, dict):
-            continue
-        current = current or data.get("current-context")
-        names += [str(c.get("name")) for c in data.get("contexts") or []
-                  if isinstance(c, dict) and c.get("name")]
-    return list(dict.fromkeys(names)), current
+        entries.append(Entry("drill", scenario.id, scenario.id, scenario.description))
+    return entries, runbooks
 
 
 class StartScreen(Screen[None]):
     """Resume, start, or practise."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+r", "start", "Start", id="start_go", priority=True),
         Binding("f", "follow", "Follow read-only", id="start_follow"),
+        Binding("slash", "search", "Search", id="start_search"),
         Binding("question_mark,f1", "app.help", "Help", id="start_help"),
-        Binding("q", "app.quit", "Quit", id="start_quit"),
+        Binding("q", "app.quit_safely", "Quit", id="start_quit"),
     ]
     DEFAULT_CSS = """
-    StartScreen OptionList { height: 1fr; }
-    StartScreen #new-form { height: 1fr; }
-    StartScreen .hint { color: $text-muted; }
-    StartScreen #problems { color: $error; }
+    StartScreen #start-title { height: 1; padding: 0 1; background: $panel; }
+    StartScreen #start-search { border: round $primary 60%; height: 3; }
+    StartScreen #start-menu { height: 1fr; }
+    StartScreen #start-about { height: auto; max-height: 6; padding: 0 1; color: $text-muted; }
     """
 
     def __init__(self) -> None:
-        """Nothing is read until mounted."""
+        """Nothing is read until the first frame is up."""
         super().__init__()
-        self.rows: list[IncidentRow] = []
-        self.runbooks: list[tuple[Path, Runbook]] = []
-        self.scenarios: list[tuple[str, str]] = []
+        self.entries: list[Entry] = []
+        self.runbooks: dict[str, Runbook] = {}
 
     @property
     def rollback_app(self) -> RollbackApp:
@@ -113,262 +150,140 @@ class StartScreen(Screen[None]):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
-        """Three tabs: incidents, new incident, drill."""
-        yield Static(Text("rollback-tui", style="bold") + Text(
-            " — assessment → decision → execution → verification, every action journaled"),
-            id="start-title")
-        with TabbedContent(id="start-tabs"):
-            with TabPane("Incidents", id="tab-incidents"):
-                yield Static("Open incidents — Enter resumes (f follows read-only)",
-                             classes="hint")
-                yield OptionList(id="incidents")
-            with TabPane("New incident", id="tab-new"), Horizontal():
-                with Vertical():
-                    yield Input(placeholder="search runbooks (or a path to a file)",
-                                id="runbook-search")
-                    yield OptionList(id="runbooks")
-                with VerticalScroll(id="new-form"):
-                    yield Static("", id="runbook-about")
-                    yield Select([], id="context", prompt="cluster context")
-                    yield Input(placeholder="namespace (default: the context's)",
-                                id="namespace")
-                    yield Input(placeholder="Prometheus URL (optional)", id="prometheus")
-                    yield Checkbox("dry run: change nothing, show every call",
-                                   id="dry-run")
-                    yield Vertical(id="params")
-                    yield Static("", id="problems")
-            with TabPane("Drill", id="tab-drill"):
-                yield Static("Practise on a simulated cluster — Enter starts the drill",
-                             classes="hint")
-                yield OptionList(id="scenarios")
-                yield Input(value="1", placeholder="speed (1 = real time)", id="speed")
+        """Title, search, the list, details of the highlighted entry."""
+        yield Static(Text.assemble(("rollback-tui", "bold"), " — assessment → decision → "
+                                   "execution → verification, every action journaled"),
+                     id="start-title")
+        yield Input(placeholder="/ search — or a path to a runbook file", id="start-search")
+        yield OptionList(id="start-menu")
+        yield Static("", id="start-about")
         yield Footer()
 
     def on_mount(self) -> None:
-        """Read incidents, runbooks, scenarios and kubeconfig contexts."""
-        self._load_incidents()
-        self._load_runbooks()
-        self._load_scenarios()
-        opener = self.rollback_app.context.opener
-        settings = opener.settings if opener is not None else None
-        contexts, current = kube_contexts(getattr(settings, "kubeconfig", None))
-        select = self.query_one("#context", Select)
-        select.set_options([(inert(c), c) for c in contexts])
-        chosen = getattr(settings, "context", None) or current
-        if chosen in contexts:
-            select.value = chosen
-        self.query_one("#prometheus", Input).value = getattr(settings, "prometheus_url",
-                                                             None) or ""
-        if not self.rows:
-            self.query_one(TabbedContent).active = "tab-new"
+        """The cheap list now; the details from a thread."""
+        self.entries = quick_entries(self.rollback_app.context.paths)
+        self._show("")
+        self.query_one("#start-menu", OptionList).focus()
+        self.run_worker(self._read, thread=True, exit_on_error=False, name="read incidents")
 
-    # ---- incidents ---------------------------------------------------------------------------
-    def _load_incidents(self) -> None:
-        from tui.adapters.journal import list_incidents
-        from tui.adapters.journal_tail import writer_status
+    def _read(self) -> None:
+        entries, runbooks = full_entries(self.rollback_app.context.paths,
+                                         self.rollback_app.context.clock())
+        self.app.call_from_thread(self._filled, entries, runbooks)
 
-        paths = self.rollback_app.context.paths
-        if paths is None:
+    def _filled(self, entries: list[Entry], runbooks: dict[str, Runbook]) -> None:
+        self.entries, self.runbooks = entries, runbooks
+        self._show(self.query_one("#start-search", Input).value)
+
+    def _show(self, needle: str) -> None:
+        """The entries matching the search, by section."""
+        menu = self.query_one("#start-menu", OptionList)
+        highlighted = menu.highlighted_option.id if menu.highlighted_option else None
+        words = needle.lower().split()
+        options: list[Option] = []
+        for kind, title in SECTIONS:
+            shown = [e for e in self.entries if e.kind == kind and all(
+                w in f"{e.label} {e.detail}".lower() for w in words)]
+            if not shown:
+                continue
+            options.append(Option(Text(title, style="bold underline"), disabled=True))
+            options += [Option(entry_text(e), id=e.option_id) for e in shown]
+        menu.set_options(options)
+        ids = [o.id for o in options]
+        if highlighted in ids:
+            menu.highlighted = ids.index(highlighted)
+        elif menu.option_count:
+            menu.highlighted = next((i for i, o in enumerate(options) if not o.disabled), None)
+
+    def _entry(self, option_id: str | None) -> Entry | None:
+        return next((e for e in self.entries if e.option_id == option_id), None)
+
+    @on(Input.Changed, "#start-search")
+    def _search(self, event: Input.Changed) -> None:
+        self._show(event.value)
+
+    @on(Input.Submitted, "#start-search")
+    def _submitted(self, event: Input.Submitted) -> None:
+        path = Path(event.value).expanduser()
+        if path.suffix in (".yaml", ".yml") and path.is_file():
+            self._new_incident(path)
             return
-        self.rows = []
-        for summary in list_incidents(paths.incidents_dir)[:50]:
-            status = writer_status(summary.path)
-            self.rows.append(IncidentRow(summary.incident_id, summary.state.title,
-                                         str(summary.state.status), summary.state.opened_at,
-                                         status.describe(), bool(status.alive),
-                                         summary.state.drill))
-        now = self.rollback_app.context.clock()
-        listing = self.query_one("#incidents", OptionList)
-        listing.clear_options()
-        open_rows = [r for r in self.rows if r.status == "open"]
-        closed = [r for r in self.rows if r.status != "open"][:10]
-        listing.add_options([Option(incident_text(r, now), id=r.incident_id)
-                             for r in open_rows])
-        if closed:
-            listing.add_option(Option(Text("— recent, closed (Enter shows read-only) —",
-                                           style="dim"), disabled=True))
-            listing.add_options([Option(incident_text(r, now), id=r.incident_id)
-                                 for r in closed])
+        self.query_one("#start-menu", OptionList).focus()
 
-    @on(OptionList.OptionSelected, "#incidents")
-    def _incident_chosen(self, event: OptionList.OptionSelected) -> None:
-        row = next((r for r in self.rows if r.incident_id == event.option.id), None)
-        if row is None:
+    def action_search(self) -> None:
+        """Type to filter the list."""
+        self.query_one("#start-search", Input).focus()
+
+    @on(OptionList.OptionHighlighted, "#start-menu")
+    def _about(self, event: OptionList.OptionHighlighted) -> None:
+        entry = self._entry(event.option.id)
+        about = ""
+        if entry is not None and entry.kind == "runbook" and entry.key in self.runbooks:
+            runbook = self.runbooks[entry.key]
+            estimate = runbook.estimated_time
+            about = (f"{runbook.title}\n{runbook.strategy} · expected {estimate.get('expected')}"
+                     f" (best {estimate.get('best')}, worst {estimate.get('worst')}) · "
+                     f"{len(runbook.steps)} steps · {runbook.description}")
+        elif entry is not None:
+            about = entry.detail
+        self.query_one("#start-about", Static).update(Text(inert(about)))
+
+    @on(OptionList.OptionSelected, "#start-menu")
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        entry = self._entry(event.option.id)
+        if entry is None:
             return
-        if row.status != "open" or row.held:
-            self._open(lambda opener: opener.follow(row.incident_id), f"follow {row.incident_id}")
-        else:
-            self._open(lambda opener: opener.resume(row.incident_id),
-                       f"resume {row.incident_id}")
+        if entry.kind == "incident" and not entry.held:
+            self._open(lambda opener: opener.resume(entry.key), f"resume {entry.key}")
+        elif entry.kind in ("incident", "closed"):
+            self._open(lambda opener: opener.follow(entry.key), f"follow {entry.key}")
+        elif entry.kind == "runbook":
+            self._new_incident(Path(entry.key))
+        elif entry.kind == "drill":
+            self._drill(entry.key)
 
     def action_follow(self) -> None:
         """Follow the highlighted incident read-only."""
-        listing = self.query_one("#incidents", OptionList)
-        if listing.highlighted is None:
-            return
-        option = listing.get_option_at_index(listing.highlighted)
-        if option.id:
-            self._open(lambda opener: opener.follow(option.id), f"follow {option.id}")
-
-    # ---- new incident ------------------------------------------------------------------------
-    def _load_runbooks(self) -> None:
-        from tui.app.catalog import catalog, validate_file
-
-        paths = self.rollback_app.context.paths
-        if paths is None:
-            return
-        self.runbooks = []
-        for entry in catalog(paths):
-            result = validate_file(entry.path)
-            if result.runbook is not None:
-                self.runbooks.append((entry.path, result.runbook))
-        self._filter_runbooks("")
-
-    def _filter_runbooks(self, text: str) -> None:
-        needle = text.strip().lower()
-        listing = self.query_one("#runbooks", OptionList)
-        listing.clear_options()
-        for path, runbook in self.runbooks:
-            haystack = f"{runbook.id} {runbook.title} {runbook.strategy}".lower()
-            if needle and needle not in haystack:
-                continue
-            listing.add_option(Option(Text.assemble((inert(runbook.id), "bold"), "  ",
-                                                    inert(runbook.title, 60)), id=str(path)))
-
-    @on(Input.Changed, "#runbook-search")
-    def _search(self, event: Input.Changed) -> None:
-        self._filter_runbooks(event.value)
-
-    @on(Input.Submitted, "#runbook-search")
-    def _path_given(self, event: Input.Submitted) -> None:
-        from tui.app.catalog import validate_file
-
-        path = Path(event.value).expanduser()
-        if path.is_file():
-            result = validate_file(path)
-            if result.runbook is None:
-                self.query_one("#problems", Static).update(
-                    Text("\n".join(result.messages())))
-                return
-            self.runbooks.insert(0, (path, result.runbook))
-            self._filter_runbooks("")
-            self._choose(path)
-
-    @on(OptionList.OptionHighlighted, "#runbooks")
-    @on(OptionList.OptionSelected, "#runbooks")
-    def _runbook_highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        if event.option.id:
-            self._choose(Path(event.option.id))
-
-    def _choose(self, path: Path) -> None:
-        runbook = next((r for p, r in self.runbooks if p == path), None)
-        if runbook is None:
-            return
-        self.chosen = path, runbook
-        about = Text()
-        about.append(inert(runbook.title) + "\n", style="bold")
-        about.append(f"{inert(runbook.strategy)} · expected {runbook.estimated_time.get('expected')}"
-                     f" (best {runbook.estimated_time.get('best')}, worst "
-                     f"{runbook.estimated_time.get('worst')}) · {len(runbook.steps)} steps")
-        self.query_one("#runbook-about", Static).update(about)
-        params = self.query_one("#params", Vertical)
-        params.remove_children()
-        fields = []
-        for parameter in runbook.parameters:
-            if parameter.secret:
-                fields.append(Static(Text(f"{parameter.name}: secret, from "
-                                          f"ROLLBACK_PARAM_{parameter.name.upper()}",
-                                          style="dim")))
-                continue
-            field = Input(value=parameter.default or "", id=f"param-{parameter.name}",
-                          placeholder=inert(parameter.description))
-            field.border_title = parameter.name + (" *" if parameter.required else "")
-            fields.append(field)
-        params.mount_all(fields)
-
-    chosen: tuple[Path, Runbook] | None = None
-
-    def _given(self) -> dict[str, str]:
-        if self.chosen is None:
-            return {}
-        _, runbook = self.chosen
-        values = {}
-        for parameter in runbook.parameters:
-            if parameter.secret:
-                continue
-            value = self.query_one(f"#param-{parameter.name}", Input).value
-            if value != (parameter.default or ""):
-                values[parameter.name] = value
-        return values
-
-    def _problems(self) -> str:
-        if self.chosen is None:
-            return "choose a runbook"
-        _, runbook = self.chosen
-        try:
-            runbook.resolve_parameters(self._given(), os.environ)
-        except ValueError as exc:
-            return str(exc)
-        return ""
-
-    @on(Input.Changed, "#params Input")
-    def _validate(self) -> None:
-        problem = self._problems()
-        self.query_one("#problems", Static).update(Text(f"◌ {problem}" if problem else ""))
-
-    # ---- drills ------------------------------------------------------------------------------
-    def _load_scenarios(self) -> None:
-        from tui.drill.scenario import ScenarioError, load_scenario_bytes, scenario_files
-
-        self.scenarios = []
-        for path in scenario_files():
-            try:
-                scenario = load_scenario_bytes(path.read_bytes(), str(path))
-            except ScenarioError:
-                continue
-            self.scenarios.append((scenario.id, scenario.description))
-        listing = self.query_one("#scenarios", OptionList)
-        listing.add_options([Option(Text.assemble((f"{sid:<16}", "bold"), inert(text, 90)),
-                                    id=sid) for sid, text in self.scenarios])
-
-    @on(OptionList.OptionSelected, "#scenarios")
-    def _drill(self, event: OptionList.OptionSelected) -> None:
-        try:
-            speed = float(self.query_one("#speed", Input).value or "1")
-        except ValueError:
-            self.notify("speed must be a number", severity="error")
-            return
-        scenario = event.option.id or "bad-release"
-
-        def start(opener: Any) -> Any:
-            session, handle = opener.drill(scenario, speed=max(speed, 0.1))
-            self.rollback_app.context.drill = handle
-            return session
-
-        self._open(start, f"start the {scenario} drill")
+        option = self.query_one("#start-menu", OptionList).highlighted_option
+        entry = self._entry(option.id if option else None)
+        if entry is not None and entry.kind in ("incident", "closed"):
+            self._open(lambda opener: opener.follow(entry.key), f"follow {entry.key}")
 
     # ---- opening -----------------------------------------------------------------------------
-    def action_start(self) -> None:
-        """Open the new incident described in the form."""
-        tabs = self.query_one(TabbedContent)
-        if tabs.active != "tab-new":
-            return
-        problem = self._problems()
-        if problem:
-            self.query_one("#problems", Static).update(Text(f"◌ not started: {problem}"))
-            self.app.bell()
-            return
-        assert self.chosen is not None
-        path, _ = self.chosen
-        given = self._given()
-        context = self.query_one("#context", Select).value
-        namespace = self.query_one("#namespace", Input).value.strip() or None
-        prometheus = self.query_one("#prometheus", Input).value.strip() or None
-        dry = self.query_one("#dry-run", Checkbox).value
-        self._open(lambda opener: opener.new(
-            path, given, context=context if isinstance(context, str) else None,
-            namespace=namespace, prometheus_url=prometheus, dry_run=dry or None),
-            f"open an incident with {path.stem}")
+    def _new_incident(self, path: Path) -> None:
+        from screens.new_incident import NewIncidentScreen
+
+        opener = self.rollback_app.context.opener
+        settings = opener.settings if opener is not None else None
+
+        def start(chosen: dict[str, Any] | None) -> None:
+            if chosen is not None:
+                self._open(lambda o: o.new(path, chosen.pop("params"), **chosen),
+                           f"open an incident with {path.stem}")
+
+        self.app.push_screen(NewIncidentScreen(path, settings, dict(os.environ)), start)
+
+    def _drill(self, scenario: str) -> None:
+        from screens.text_entry import TextEntryScreen
+
+        def start(speed: str | None) -> None:
+            if speed is None:
+                return
+            try:
+                factor = max(float(speed or "1"), 0.1)
+            except ValueError:
+                self.notify(f"speed {speed!r} is not a number", severity="error")
+                return
+
+            def begin(opener: Any) -> Any:
+                session, handle = opener.drill(scenario, speed=factor)
+                self.rollback_app.context.drill = handle
+                return session
+
+            self._open(begin, f"start the {scenario} drill")
+
+        self.app.push_screen(TextEntryScreen(f"Drill {scenario}", "Speed (1 = real time, 20 = "
+                                             "twenty times faster):", value="1"), start)
 
     def _open(self, make: Any, label: str) -> None:
         opener = self.rollback_app.context.opener
@@ -376,6 +291,4 @@ class StartScreen(Screen[None]):
             self.notify("this app cannot open incidents", severity="error")
             return
         self.notify(f"{label}…", timeout=3)
-        self.rollback_app.run_in_session(label, lambda: make(opener),
-                                         self.rollback_app.attach)
-
+        self.rollback_app.run_in_session(label, lambda: make(opener), self.rollback_app.attach)

@@ -19,6 +19,7 @@ from widgets.checklist import Checklist
 class VerifyScreen(IncidentScreen):
     """④ Verify: the checklist, the derived status, close the incident."""
 
+    CSS_PATH = "verify.tcss"
     PHASE = Phase.VERIFY
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "run_checks", "Run automatic checks", id="verify_checks"),
@@ -31,7 +32,6 @@ class VerifyScreen(IncidentScreen):
 
     def on_mount(self) -> None:
         """Show the marks; evaluate the automatic items once when first arriving."""
-        super().on_mount()
         self.incident_changed()
         self.query_one(Checklist).focus()
         session = self.session

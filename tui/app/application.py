@@ -7,10 +7,12 @@ worker; the session's events come back as messages and land in reactives the scr
 from __future__ import annotations
 
 import concurrent.futures
+import importlib
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
@@ -21,19 +23,17 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from tui.domain.incident import IncidentState
+import screens
 from tui.domain.status import IncidentStatus, Phase
-from tui.domain.timeline import TimelineEntry, describe
-from tui.session.events import (
-    ConfirmationRequest,
-    Journaled,
-    SessionEvent,
-    StepFinished,
-)
 
+# The journal's and the session's types are imported when an incident is opened: bare
+# `rollback` paints its start screen without them.
 if TYPE_CHECKING:
     from tui.app.launch import Opener
     from tui.app.paths import Paths
+    from tui.domain.incident import IncidentState
+    from tui.domain.timeline import TimelineEntry
+    from tui.session.events import ConfirmationRequest, SessionEvent
     from tui.session.session import IncidentSession
 
 PHASE_MODES = {Phase.ASSESS: "assess", Phase.DECIDE: "decide", Phase.EXECUTE: "execute",
@@ -62,9 +62,20 @@ class AppContext:
     drill: DrillHandle | None = None
     keymap: Mapping[str, str] = field(default_factory=dict)
     production_pattern: str = "prod"
-    theme: str = "textual-dark"
+    theme: str | None = None
     live_feeds: bool = True
     opener: Opener | None = None
+
+
+SCREENS = {"start": ("screens.start", "StartScreen"), "assess": ("screens.assess", "AssessScreen"),
+           "decide": ("screens.decide", "DecideScreen"),
+           "execute": ("screens.execute", "ExecuteScreen"),
+           "verify": ("screens.verify", "VerifyScreen")}
+
+
+def _screen(module: str, name: str) -> Screen:
+    """A new instance of a phase screen, importing its module on first use."""
+    return getattr(importlib.import_module(module), name)()
 
 
 class SessionEventArrived(Message, bubble=False):
@@ -96,7 +107,7 @@ class RollbackApp(App[int]):
     """rollback-tui: assessment → decision → execution → verification, journaled."""
 
     TITLE = "rollback-tui"
-    CSS_PATH = "../../screens/app.tcss"
+    CSS_PATH = Path(screens.__file__).resolve().parent / "app.tcss"
     ENABLE_COMMAND_PALETTE = True
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+c", "stop", "Stop", id="stop", show=False, priority=True,
@@ -133,21 +144,16 @@ class RollbackApp(App[int]):
         self._pending: list[concurrent.futures.Future[bool]] = []
         self._unsubscribe: Callable[[], None] | None = None
         self._exit_when_safe = False
-        self.theme = context.theme
+        if context.theme:
+            self.theme = context.theme
 
     # ---- start-up ----------------------------------------------------------------------------
     def on_mount(self) -> None:
         """Install the phase screens and show where the incident stands."""
-        from screens.assess import AssessScreen
-        from screens.decide import DecideScreen
-        from screens.execute import ExecuteScreen
-        from screens.start import StartScreen
-        from screens.verify import VerifyScreen
-
-        for mode, screen in (("start", StartScreen), ("assess", AssessScreen),
-                             ("decide", DecideScreen), ("execute", ExecuteScreen),
-                             ("verify", VerifyScreen)):
-            self.add_mode(mode, screen)
+        # Each screen's module is imported when it is first shown: the first frame waits for
+        # one screen only.
+        for mode, (module, name) in SCREENS.items():
+            self.add_mode(mode, lambda module=module, name=name: _screen(module, name))
         if self.context.keymap:
             self.set_keymap(dict(self.context.keymap))
         if self.session is None:
@@ -159,6 +165,8 @@ class RollbackApp(App[int]):
         """Drive `session` from now on and show its current phase."""
         if self._unsubscribe is not None:
             self._unsubscribe()
+        from tui.domain.timeline import describe
+
         self.session = session
         self.timeline = [describe(e) for e in session.journal_events()]
         self._unsubscribe = session.subscribe(self._bridge)
@@ -216,6 +224,9 @@ class RollbackApp(App[int]):
 
     @on(SessionEventArrived)
     def _on_session_event(self, message: SessionEventArrived) -> None:
+        from tui.domain.timeline import describe
+        from tui.session.events import Journaled, StepFinished
+
         event = message.event
         if isinstance(event, Journaled):
             self.timeline.append(describe(event.event))

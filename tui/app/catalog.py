@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import tui
 from tui.app.paths import Paths
-from tui.domain.runbook import ValidationResult, validate_runbook
+
+if TYPE_CHECKING:  # the validator is loaded by what validates, not by what only lists
+    from tui.domain.runbook import ValidationResult
 
 RUNBOOK_SUFFIXES = (".yaml", ".yml")
 SCHEMA_FILE = "runbook.schema.json"
@@ -55,6 +58,7 @@ def catalog(paths: Paths) -> list[CatalogEntry]:
 
 def validate_file(path: Path) -> ValidationResult:
     """Read and validate one file; an unreadable file is a problem at 1:1, not an exception."""
+    from tui.domain.runbook import ValidationResult, validate_runbook
     from tui.domain.schema import Problem
 
     try:

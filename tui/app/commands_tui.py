@@ -10,10 +10,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tui.adapters.journal import JournalError
 from tui.app.config import ConfigError, Settings, load_settings
 from tui.app.paths import resolve_paths
-from tui.session.core import SessionError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -26,6 +24,8 @@ def _opener(settings: Settings | None = None) -> Any:
 
 
 def _refused(exc: Exception) -> int:
+    from tui.adapters.journal import JournalError
+
     print(f"rollback: {exc}", file=sys.stderr)
     return EXIT_USAGE if not isinstance(exc, JournalError) else EXIT_FAILED
 
@@ -44,7 +44,9 @@ def start() -> int:
 def run_runbook(path: Path, given: dict[str, str], args: argparse.Namespace,
                 settings: Settings) -> int:
     """`rollback run RUNBOOK` without --headless: the app on a new incident."""
+    from tui.adapters.journal import JournalError
     from tui.app.launch import run_tui
+    from tui.session.core import SessionError
 
     opener = _opener(settings)
     try:
@@ -58,8 +60,10 @@ def run_runbook(path: Path, given: dict[str, str], args: argparse.Namespace,
 
 def resume(incident_id: str | None) -> int:
     """`rollback resume [ID]`: the app exactly where the incident stood."""
+    from tui.adapters.journal import JournalError
     from tui.app.commands_resume import IncidentLookupError
     from tui.app.launch import run_tui
+    from tui.session.core import SessionError
 
     try:
         opener = _opener()
@@ -71,8 +75,10 @@ def resume(incident_id: str | None) -> int:
 
 def follow(incident_id: str) -> int:
     """`rollback follow ID`: the same screens, read-only, updating as the journal grows."""
+    from tui.adapters.journal import JournalError
     from tui.app.commands_resume import IncidentLookupError
     from tui.app.launch import run_tui
+    from tui.session.core import SessionError
 
     try:
         opener = _opener()
@@ -84,8 +90,10 @@ def follow(incident_id: str) -> int:
 
 def drill(scenario: str, *, speed: float, faults: list[str], seed: int) -> int:
     """`rollback drill [SCENARIO]`: the drill cluster in this process, the app on its incident."""
+    from tui.adapters.journal import JournalError
     from tui.app.launch import run_tui
     from tui.drill.scenario import ScenarioError
+    from tui.session.core import SessionError
 
     try:
         opener = _opener()

@@ -2,22 +2,31 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from tui.domain.schema import Checker, Field, Obj, Problem, Str
-from tui.domain.yamlload import load_nodes
 
-CONFIG_SPEC = Obj(
-    (
-        Field("actor", Str(templated=False), "name to journal instead of user@host"),
-        Field("kubeconfig", Str(templated=False), "kubeconfig file (default: like kubectl)"),
-        Field("context", Str(templated=False), "kubeconfig context to use"),
-        Field("namespace", Str(templated=False), "default namespace"),
-        Field("prometheus_url", Str(templated=False), "Prometheus base URL"),
-    ),
-    what="the settings",
-)
+def config_spec() -> Any:
+    """The settings file's schema (built on first use: a missing file needs no parser)."""
+    from tui.domain.schema import Field, MapOf, Obj, Str
+
+    return Obj(
+        (
+            Field("actor", Str(templated=False), "name to journal instead of user@host"),
+            Field("kubeconfig", Str(templated=False), "kubeconfig file (default: like kubectl)"),
+            Field("context", Str(templated=False), "kubeconfig context to use"),
+            Field("namespace", Str(templated=False), "default namespace"),
+            Field("prometheus_url", Str(templated=False), "Prometheus base URL"),
+            Field("production_pattern", Str(templated=False),
+                  "regular expression of the context names shown as production"),
+            Field("theme", Str(templated=False), "Textual theme, e.g. textual-light"),
+            Field("keymap", MapOf(Str(templated=False)),
+                  "keys for bindings by id, e.g. {stop: 'ctrl+c', note: 'N'}"),
+        ),
+        what="the settings",
+    )
 
 
 @dataclass(frozen=True)
@@ -29,6 +38,9 @@ class Settings:
     context: str | None = None
     namespace: str | None = None
     prometheus_url: str | None = None
+    production_pattern: str | None = None
+    theme: str | None = None
+    keymap: Mapping[str, str] = field(default_factory=dict)
 
 
 class ConfigError(ValueError):
@@ -43,6 +55,9 @@ def load_settings(path: Path) -> Settings:
         return Settings()
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    from tui.domain.schema import Checker, Problem
+    from tui.domain.yamlload import load_nodes
+
     root, text, problems = load_nodes(data)
     if root is None:
         if problems and problems[0].message in ("file is empty", "document is empty"):
@@ -50,7 +65,7 @@ def load_settings(path: Path) -> Settings:
         raise ConfigError("\n".join(p.format(str(path)) for p in problems))
     ck = Checker(text)
     ck.problems.extend(problems)
-    values = CONFIG_SPEC.check(root, ck)
+    values = config_spec().check(root, ck)
     if ck.problems:
         ordered: list[Problem] = sorted(ck.problems, key=lambda p: (p.line, p.col))
         raise ConfigError("\n".join(p.format(str(path)) for p in ordered))

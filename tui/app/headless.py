@@ -27,7 +27,8 @@ from tui.session.events import (
     StepProgressed,
     WarningRaised,
 )
-from tui.session.executing import Resumption, render_text
+from tui.session.executing import render_text
+from tui.session.resumption import Resumption
 from tui.session.session import DecisionInput, IncidentSession, SessionConfig, SessionError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2

@@ -14,15 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tui.app.catalog import validate_file
-from tui.app.commands_resume import find_incident
 from tui.app.config import Settings
 from tui.app.paths import Paths
-from tui.session.core import SessionConfig, SessionError
-from tui.session.events import ConfirmationRequest
 
+# The session layer, the catalog and the journal are imported when a session is opened, not
+# before the first frame of bare `rollback` (the start screen needs none of them).
 if TYPE_CHECKING:
     from tui.app.application import DrillHandle, RollbackApp
+    from tui.session.core import SessionConfig
+    from tui.session.events import ConfirmationRequest
     from tui.session.session import IncidentSession
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -52,6 +52,8 @@ class Opener:
 
     def config(self, **overrides: Any) -> SessionConfig:
         """Session settings: the settings file, then what the caller says."""
+        from tui.session.core import SessionConfig
+
         base: dict[str, Any] = {
             "incidents_dir": self.paths.incidents_dir, "kubeconfig": self.settings.kubeconfig,
             "context": self.settings.context, "namespace": self.settings.namespace,
@@ -63,6 +65,8 @@ class Opener:
     def new(self, runbook_path: Path, given: Mapping[str, str], **overrides: Any
             ) -> IncidentSession:
         """Open a new incident for a runbook file with these parameter values."""
+        from tui.app.catalog import validate_file
+        from tui.session.core import SessionError
         from tui.session.session import IncidentSession
 
         result = validate_file(runbook_path)
@@ -85,7 +89,7 @@ class Opener:
 
     def resume(self, incident_id: str | None) -> IncidentSession:
         """Take over an open incident whose session ended."""
-        from tui.app.commands_resume import session_config
+        from tui.app.commands_resume import find_incident, session_config
         from tui.session.session import IncidentSession
 
         found = find_incident(incident_id, self.paths, self.actor)
@@ -95,6 +99,7 @@ class Opener:
 
     def follow(self, incident_id: str) -> IncidentSession:
         """A read-only view of an incident (another process may hold it)."""
+        from tui.app.commands_resume import find_incident
         from tui.session.session import IncidentSession
 
         found = find_incident(incident_id, self.paths, self.actor)
@@ -111,7 +116,7 @@ class Opener:
         the app is gone; a normal exit stops it at once).
         """
         from tui.app.application import DrillHandle
-        from tui.app.catalog import resolve
+        from tui.app.catalog import resolve, validate_file
         from tui.drill.cluster import DrillInfo
         from tui.drill.scenario import find_scenario
 
@@ -162,6 +167,8 @@ class Opener:
         assert process.stdout is not None
         line = process.stdout.readline()
         if not line:
+            from tui.session.core import SessionError
+
             process.wait(timeout=10)
             raise SessionError(f"the drill cluster did not start (exit {process.returncode}); "
                                f"see {logs / f'drill-{os.getpid()}.log'}")
@@ -183,9 +190,10 @@ def run_tui(opener: Opener, session: IncidentSession | None = None,
     """Run the app until the operator quits; the session is closed whatever happens."""
     from tui.app.application import AppContext, create_app
 
+    settings = opener.settings
     context = AppContext(paths=opener.paths, session=session, drill=drill,
-                         keymap=dict(getattr(opener.settings, "keymap", None) or {}),
-                         opener=opener)
+                         keymap=dict(settings.keymap), opener=opener, theme=settings.theme,
+                         production_pattern=settings.production_pattern or "prod")
     app = create_app(context)
     opener.app = app
 

@@ -6,8 +6,6 @@ from __future__ import annotations
 import dataclasses
 import threading
 from collections import deque
-from dataclasses import dataclass
-from enum import StrEnum
 
 from tui.actions.base import Outcome
 from tui.actions.registry import changes_state, describe, evidence, execute
@@ -18,27 +16,9 @@ from tui.domain.runbook import CheckItem, Step, render_args
 from tui.domain.status import CheckStatus, IncidentStatus, StepStatus
 from tui.session.core import SessionCore, SessionError
 from tui.session.events import ConfirmationRequest, StepProgressed
+from tui.session.resumption import InterruptedStep, Resumption
 
 OUTPUT_LINES = 40  # lines of a step's output the journal keeps (the step's data keeps the rest)
-
-
-class Resumption(StrEnum):
-    """What to do with a step that was running when the last session died."""
-
-    RERUN = "rerun"  # it changes nothing: it simply runs again
-    DONE = "done"  # the cluster shows its effect: marked done with that evidence
-    CONFIRM = "confirm"  # it may have changed something: runs again only when confirmed
-    DECIDE = "decide"  # a point of no return: the operator decides, nothing runs by itself
-
-
-@dataclass(frozen=True)
-class InterruptedStep:
-    """An interrupted step and what resuming it means."""
-
-    step_id: str
-    plan: Resumption
-    message: str
-    evidence: str = ""
 
 
 def render_text(text: str, values: dict[str, str]) -> str:

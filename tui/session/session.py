@@ -6,7 +6,8 @@ from __future__ import annotations
 from tui.session.core import SessionConfig, SessionError, refuse
 from tui.session.deciding import DecidingMixin, DecisionInput, UndoTarget
 from tui.session.events import ConfirmationRequest
-from tui.session.executing import ExecutingMixin, InterruptedStep, Resumption
+from tui.session.executing import ExecutingMixin
+from tui.session.resumption import InterruptedStep, Resumption
 from tui.session.verifying import VerifyingMixin
 
 
