@@ -254,11 +254,39 @@ def _kill_inside_undo(folder: Path, pid: int) -> None:
         time.sleep(0.005)
 
 
+def _open_manual_items(folder: Path) -> list[tuple[int, str]]:
+    """(position in the checklist, id) of every manual item the journal has not ticked."""
+    from conftest import REPO
+
+    from tui.domain.runbook import validate_runbook
+
+    path = REPO / "runbooks" / "revert-deployment.yaml"
+    runbook = validate_runbook(path.read_bytes(), str(path)).runbook
+    assert runbook is not None
+    marks: dict[str, str] = {}
+    for event in _journal(folder):
+        if event["type"] == "check.recorded":
+            marks[event["data"]["item_id"]] = event["data"]["status"]
+    return [(n, item.id) for n, item in enumerate(runbook.checklist_items())
+            if not item.automatic and marks.get(item.id, "open") == "open"]
+
+
 def _tick_everything(tmux: Tmux, folder: Path) -> None:
-    """Space on every item from the top, moving down (automatic items ignore it), once: a
-    second space would open an item again."""
-    tmux.keys("Home")
-    for _ in range(34):  # the checklist has 29 items; extra presses land past the end
-        tmux.keys("space", "Down", pause=0.12)
+    """Space on every manual item still open, walking to it from the top as a person would
+    (automatic items are skipped by the journal, not by guessing the screen)."""
+    for _ in range(3):
+        remaining = _open_manual_items(folder)
+        if not remaining:
+            break
+        for position, item in remaining:
+            tmux.keys("Home", pause=0.2)
+            for _ in range(position):
+                tmux.keys("Down", pause=0.05)
+            tmux.keys("space", pause=0.3)
+            deadline = time.monotonic() + 5
+            while any(i == item for _, i in _open_manual_items(folder)) and \
+                    time.monotonic() < deadline:
+                time.sleep(0.1)
+    assert not _open_manual_items(folder), tmux.screen()
     time.sleep(1)
     assert "S U C C E S S" in tmux.screen(), tmux.screen()
