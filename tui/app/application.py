@@ -381,21 +381,26 @@ class RollbackApp(App[int]):
         self.push_screen(QuitScreen(running.title or running.step_id), callback=answered)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        """The palette lists every action of the current screen, with its key."""
+        """The palette: every action of the current screen and of the app, with its key (even
+        when an input has focus and the key would be typed into it)."""
         yield from super().get_system_commands(screen)
         seen: set[str] = set()
-        for key, active in screen.active_bindings.items():
-            binding = active.binding
-            if not binding.description or binding.action in seen or binding.system:
-                continue
-            seen.add(binding.action)
-            shown = self.get_key_display(binding)
-            action = binding.action
-            node = active.node
-            yield SystemCommand(f"{binding.description} ({shown})", binding.tooltip or
-                                binding.description,
-                                lambda action=action, node=node: self.run_action(action, node))
-            del key
+        for node in (screen, self):
+            bindings_map = node._bindings.copy()
+            if self._keymap:
+                bindings_map.apply_keymap(self._keymap)
+            for bindings in bindings_map.key_to_bindings.values():
+                for binding in bindings:
+                    action = binding.action
+                    if not binding.description or binding.system or action in seen:
+                        continue
+                    if node.check_action(action.split("(", 1)[0], ()) is False:
+                        continue
+                    seen.add(action)
+                    yield SystemCommand(
+                        f"{binding.description} ({self.get_key_display(binding)})",
+                        binding.tooltip or binding.description,
+                        lambda action=action, node=node: self.run_action(action, node))
 
 
 def create_app(context: AppContext) -> RollbackApp:
