@@ -37,6 +37,7 @@ class Entry:
 
     obj: dict[str, Any]
     raw: bytes
+    order: int = 0  # when the object was created: its place in the order `values` returns
 
 
 @dataclass(frozen=True)
@@ -70,10 +71,11 @@ class Store:
         self.changed = threading.Condition(self.lock)
         self.rng = random.Random(seed)
         self._objects: dict[str, dict[tuple[str, str], Entry]] = {r: {} for r in RESOURCES}
-        # Keys in list order, kept until an object is added or removed: paging through a large
-        # list must cost each page, not a sort of the whole resource per page.
+        # Keys in list order, sorted once and then kept in order as objects come and go: paging
+        # through a large list must cost each page, not a sort of the whole resource per page.
         self._order: dict[str, list[tuple[str, str]]] = {}
         self._rv = 1
+        self._created = 0
         self._log: deque[WatchEvent] = deque(maxlen=WATCH_LOG_SIZE)
         self._listeners: list[Callable[[WatchEvent], None]] = []
         # (involved uid, reason, message) -> (namespace, event name), to bump repeated events.
@@ -182,9 +184,12 @@ class Store:
                 return obj
             rv = self._next_rv()
             meta["resourceVersion"] = str(rv)
-            entry = Entry(obj, encode(obj))
+            self._created += 1
+            entry = Entry(obj, encode(obj), self._created)
             self._objects[resource][(namespace, name)] = entry
-            self._order.pop(resource, None)
+            keys = self._order.get(resource)
+            if keys is not None:  # kept sorted: a list during a rollout must not sort them all
+                bisect.insort(keys, (namespace, name))
             self._record("ADDED", resource, namespace, entry, rv)
             return obj
 
@@ -219,7 +224,7 @@ class Store:
                 return obj
             rv = self._next_rv()
             meta["resourceVersion"] = str(rv)
-            entry = Entry(obj, encode(obj))
+            entry = Entry(obj, encode(obj), current.order)
             self._objects[resource][(namespace, meta["name"])] = entry
             self._record("MODIFIED", resource, namespace, entry, rv, current)
             return obj
@@ -232,11 +237,14 @@ class Store:
             if dry_run:
                 return entry.obj
             del self._objects[resource][(namespace, name)]
-            self._order.pop(resource, None)
+            keys = self._order.get(resource)
+            if keys is not None:
+                del keys[bisect.bisect_left(keys, (namespace, name))]
             rv = self._next_rv()
             gone = dict(entry.obj)
             gone["metadata"] = {**gone["metadata"], "resourceVersion": str(rv)}
-            self._record("DELETED", resource, namespace, Entry(gone, encode(gone)), rv)
+            self._record("DELETED", resource, namespace, Entry(gone, encode(gone), entry.order),
+                         rv)
             return gone
 
     # ---- watching ------------------------------------------------------------------------
