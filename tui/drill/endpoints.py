@@ -7,43 +7,25 @@ behaviour and the pod-level inputs of feature flags), so a tick costs the groups
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
+from tui.drill.podindex import PodKey, RankedSet
 from tui.drill.podsim import Behavior
 from tui.drill.selectors import LabelSelector, SelectorError, selector_from_spec
 from tui.drill.store import Store, WatchEvent
 
-PodKey = tuple[str, str]  # (namespace, name)
 Serving = Callable[[dict[str, Any]], tuple[bool, Behavior | None]]
 GroupKey = tuple[Behavior, Hashable]
 
 
 @dataclass
 class EndpointGroup:
-    """Ready pods of one Service that behave alike, with the earliest created first."""
+    """Ready pods of one Service that behave alike, ranked by creation order."""
 
     behavior: Behavior
-    members: dict[PodKey, int] = field(default_factory=dict)  # key -> creation order
-    # (creation order, key) of members, possibly stale (a pod that left): skipped when on top.
-    _earliest: list[tuple[int, PodKey]] = field(default_factory=list)
-
-    def add(self, key: PodKey, order: int) -> None:
-        """Count a ready pod in."""
-        self.members[key] = order
-        heapq.heappush(self._earliest, (order, key))
-        if len(self._earliest) > 2 * len(self.members) + 16:
-            # Pods that keep leaving and coming back (crash loops) must not grow it unbounded.
-            self._earliest = [(o, k) for k, o in self.members.items()]
-            heapq.heapify(self._earliest)
-
-    def first(self) -> tuple[int, PodKey]:
-        """The member created first: (its creation order, its key)."""
-        while self.members.get(self._earliest[0][1]) != self._earliest[0][0]:
-            heapq.heappop(self._earliest)
-        return self._earliest[0]
+    members: RankedSet[PodKey, int] = field(default_factory=RankedSet)
 
 
 @dataclass
@@ -111,7 +93,7 @@ class Endpoints:
         before = service.placed.pop(key, None)
         if before is not None:
             group = service.groups[before]
-            del group.members[key]
+            group.members.discard(key)
             if not group.members:
                 del service.groups[before]
         if gone or "deletionTimestamp" in meta or not service.selector.matches(meta.get("labels")):
@@ -123,7 +105,7 @@ class Endpoints:
         group = service.groups.get(group_key)
         if group is None:
             group = service.groups[group_key] = EndpointGroup(behavior)
-        group.add(key, order)
+        group.members.add(key, order)
         service.placed[key] = group_key
 
     # ---- answers -----------------------------------------------------------------------------
@@ -134,7 +116,7 @@ class Endpoints:
         """
         found = []
         for group in self._services[service].groups.values():
-            order, key = group.first()
+            [(order, key)] = group.members.lowest(1)
             found.append((order, self.store.require("pods", *key).obj, group.behavior,
                           len(group.members)))
         found.sort(key=lambda item: item[0])
@@ -144,7 +126,7 @@ class Endpoints:
         """Every ready pod with its behaviour, in creation order (costs every pod)."""
         found = []
         for group in self._services[service].groups.values():
-            for key, order in group.members.items():
+            for key, order in group.members.members.items():
                 found.append((order, self.store.require("pods", *key).obj, group.behavior))
         found.sort(key=lambda item: item[0])
         return [(pod, behavior) for _, pod, behavior in found]

@@ -8,27 +8,68 @@ change.
 
 from __future__ import annotations
 
-import bisect
-from collections.abc import Callable
+import heapq
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from tui.drill.store import Store, WatchEvent
 
 PodKey = tuple[str, str]  # (namespace, name)
-# Deletion rank within a readiness group: (creationTimestamp, creation order, key).
-Rank = tuple[str, int, PodKey]
+# Where a pod stands in the order the ReplicaSet controller deletes: (creationTimestamp,
+# creation order), within its readiness group.
+Rank = tuple[str, int]
+K = TypeVar("K", bound=Hashable)
+R = TypeVar("R")
+
+
+class RankedSet(Generic[K, R]):
+    """Members with a rank each; the lowest ranked found in O(log n) whatever comes and goes."""
+
+    def __init__(self) -> None:
+        self.members: dict[K, R] = {}
+        # (rank, key) of members and of former members (stale: skipped when met on top).
+        self._heap: list[tuple[R, K]] = []
+
+    def __len__(self) -> int:
+        return len(self.members)
+
+    def add(self, key: K, rank: R) -> None:
+        """Add a member (or move it to a new rank)."""
+        self.members[key] = rank
+        heapq.heappush(self._heap, (rank, key))
+        if len(self._heap) > 2 * len(self.members) + 16:
+            # Members that keep leaving and coming back (crash loops) must not grow it.
+            self._heap = [(r, k) for k, r in self.members.items()]
+            heapq.heapify(self._heap)
+
+    def discard(self, key: K) -> None:
+        """Remove a member if present."""
+        self.members.pop(key, None)
+
+    def lowest(self, count: int) -> list[tuple[R, K]]:
+        """The `count` lowest ranked members, lowest first."""
+        taken: list[tuple[R, K]] = []
+        seen: set[K] = set()
+        while self._heap and len(taken) < count:
+            rank, key = heapq.heappop(self._heap)
+            if self.members.get(key) == rank and key not in seen:
+                taken.append((rank, key))
+                seen.add(key)
+        for item in taken:
+            heapq.heappush(self._heap, item)
+        return taken
 
 
 @dataclass
 class OwnedPods:
-    """The active (not terminating) pods of one owner, each readiness group in deletion order."""
+    """The active (not terminating) pods of one owner, by readiness."""
 
-    unready: list[Rank] = field(default_factory=list)
-    ready: list[Rank] = field(default_factory=list)
+    unready: RankedSet[PodKey, Rank] = field(default_factory=RankedSet)
+    ready: RankedSet[PodKey, Rank] = field(default_factory=RankedSet)
 
-    def group(self, ready: bool) -> list[Rank]:
-        """The sorted ranks of the ready or the not-ready pods."""
+    def group(self, ready: bool) -> RankedSet[PodKey, Rank]:
+        """The ready or the not-ready pods."""
         return self.ready if ready else self.unready
 
 
@@ -36,7 +77,6 @@ class OwnedPods:
 class _Placement:
     owners: tuple[str, ...]
     ready: bool
-    rank: Rank
 
 
 def controller_uids(pod: dict[str, Any]) -> tuple[str, ...]:
@@ -63,11 +103,10 @@ class PodsByOwner:
         if event.type != "DELETED" and "deletionTimestamp" not in pod["metadata"]:
             owners = controller_uids(pod)
             if owners:
-                rank = (pod["metadata"].get("creationTimestamp", ""), event.entry.order, key)
-                placement = _Placement(owners, self.serving(pod), rank)
+                placement = _Placement(owners, self.serving(pod))
+                rank = (pod["metadata"].get("creationTimestamp", ""), event.entry.order)
                 for uid in owners:
-                    owned = self._owners.setdefault(uid, OwnedPods())
-                    bisect.insort(owned.group(placement.ready), rank)
+                    self._owners.setdefault(uid, OwnedPods()).group(placement.ready).add(key, rank)
                 self._placed[key] = placement
 
     def _unplace(self, key: PodKey) -> None:
@@ -76,8 +115,7 @@ class PodsByOwner:
             return
         for uid in placement.owners:
             owned = self._owners[uid]
-            group = owned.group(placement.ready)
-            del group[bisect.bisect_left(group, placement.rank)]
+            owned.group(placement.ready).discard(key)
             if not owned.ready and not owned.unready:
                 del self._owners[uid]
 
@@ -97,6 +135,7 @@ class PodsByOwner:
         owned = self._owners.get(owner_uid)
         if owned is None or count <= 0:
             return []
-        chosen = [*owned.unready[:count], *owned.ready[:max(count - len(owned.unready), 0)]]
-        chosen.sort(key=lambda rank: rank[0], reverse=True)
-        return [self.store.require("pods", *rank[2]).obj for rank in chosen]
+        chosen = owned.unready.lowest(count)
+        chosen += owned.ready.lowest(count - len(chosen))
+        chosen.sort(key=lambda item: item[0][0], reverse=True)
+        return [self.store.require("pods", *key).obj for _, key in chosen]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import heapq
 import itertools
@@ -12,6 +11,7 @@ from typing import Any
 
 from tui.drill.clock import DrillClock, rfc3339
 from tui.drill.events import record_event
+from tui.drill.patch_json import json_copy
 from tui.drill.store import Store
 
 READY_DELAY = 1.0
@@ -118,7 +118,7 @@ class PodLifecycles:
         A warm pod (the scenario's starting state) has been running for a while already.
         """
         now = self.clock.now()
-        spec = copy.deepcopy(template.get("spec", {}))
+        spec = json_copy(template.get("spec", {}))
         spec["nodeName"] = "drill-node-1"
         pod = {
             "apiVersion": "v1",
@@ -335,7 +335,15 @@ class PodLifecycles:
         return {"phase": phase, "conditions": conditions, "hostIP": "172.18.0.2",
                 "hostIPs": [{"ip": "172.18.0.2"}], "podIP": sim.extra["ip"],
                 "podIPs": [{"ip": sim.extra["ip"]}], "startTime": created,
-                "containerStatuses": statuses, "qosClass": _qos_class(pod["spec"])}
+                "containerStatuses": statuses, "qosClass": self._qos(pod, sim)}
+
+    @staticmethod
+    def _qos(pod: dict[str, Any], sim: PodSim) -> str:
+        # Worked out once per spec object: a status update keeps the pod's spec object.
+        known = sim.extra.get("qos")
+        if known is None or known[0] is not pod["spec"]:
+            known = sim.extra["qos"] = (pod["spec"], _qos_class(pod["spec"]))
+        return known[1]
 
     def serving(self, pod: dict[str, Any]) -> tuple[bool, Behavior | None]:
         """Whether a pod is ready to serve traffic, and its behaviour."""
