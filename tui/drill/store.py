@@ -20,6 +20,10 @@ from tui.drill.clock import DrillClock, rfc3339
 from tui.drill.resources import RESOURCES
 
 WATCH_LOG_SIZE = 200_000
+# The newest events of the watch log keep their objects; older superseded versions keep only
+# their bytes. Held as dicts, a rollout's 200,000 old pod versions made each full collection of
+# the cyclic GC walk ~1.5 million more objects (1.8 s instead of 0.6 s at 50,000 pods).
+DECODED_EVENTS = 20_000
 
 
 class StoreError(Exception):
@@ -31,13 +35,29 @@ class StoreError(Exception):
         self.code, self.reason, self.message, self.kind, self.name = code, reason, message, kind, name
 
 
-@dataclass(frozen=True)
 class Entry:
-    """A stored object and its JSON encoding."""
+    """A stored object and its JSON encoding.
 
-    obj: dict[str, Any]
-    raw: bytes
-    order: int = 0  # when the object was created: its place in the order `values` returns
+    A version superseded long ago keeps only its bytes (see `Store._shed`); `obj` then decodes
+    them afresh.
+    """
+
+    __slots__ = ("_obj", "order", "raw")
+
+    def __init__(self, obj: dict[str, Any], raw: bytes, order: int = 0) -> None:
+        self._obj: dict[str, Any] | None = obj
+        self.raw = raw
+        self.order = order  # when the object was created: its place in the order `values` returns
+
+    @property
+    def obj(self) -> dict[str, Any]:
+        """The object (read-only by convention)."""
+        obj = self._obj
+        return obj if obj is not None else json.loads(self.raw)
+
+    def shed(self) -> None:
+        """Keep only the bytes."""
+        self._obj = None
 
 
 @dataclass(frozen=True)
@@ -77,6 +97,7 @@ class Store:
         self._rv = 1
         self._created = 0
         self._log: deque[WatchEvent] = deque(maxlen=WATCH_LOG_SIZE)
+        self._decoded: deque[WatchEvent] = deque()  # the newest DECODED_EVENTS of the log
         self._listeners: list[Callable[[WatchEvent], None]] = []
         # (involved uid, reason, message) -> (namespace, event name), to bump repeated events.
         self.event_index: dict[tuple[str, str, str], tuple[str, str]] = {}
@@ -161,9 +182,22 @@ class Store:
                 prev: Entry | None = None) -> None:
         event = WatchEvent(rv, etype, resource, namespace, entry, prev)
         self._log.append(event)
+        self._decoded.append(event)
+        if len(self._decoded) > DECODED_EVENTS:
+            self._shed(self._decoded.popleft())
         for listener in self._listeners:
             listener(event)
         self.changed.notify_all()
+
+    def _shed(self, event: WatchEvent) -> None:
+        # Watchers near the head still find objects decoded; one far behind decodes old bytes.
+        if event.prev is not None:
+            event.prev.shed()  # the version this event replaced is never current again
+        entry = event.entry
+        if entry._obj is not None:
+            key = (event.namespace, entry._obj["metadata"].get("name", ""))
+            if self._objects[event.resource].get(key) is not entry:
+                entry.shed()
 
     def create(self, resource: str, obj: dict[str, Any], *, dry_run: bool = False
                ) -> dict[str, Any]:
