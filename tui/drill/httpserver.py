@@ -123,6 +123,9 @@ class Request:
         h.send_header("Content-Type", content_type)
         h.send_header("Transfer-Encoding", "chunked")
         h.send_header("Cache-Control", "no-cache, private")
+        # The connection ends with the stream: said up front, so that a client opens a new one
+        # for its next request instead of sending it down this one as it closes.
+        h.send_header("Connection", "close")
         h.end_headers()
         self.streaming = True
 
