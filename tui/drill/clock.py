@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from datetime import UTC, datetime
 
@@ -25,7 +26,13 @@ class DrillClock:
 
 def rfc3339(epoch: float) -> str:
     """`2026-11-30T01:02:03Z`, the form Kubernetes timestamps take."""
-    return datetime.fromtimestamp(int(epoch), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return _rfc3339(int(epoch))
+
+
+@functools.lru_cache(maxsize=4096)
+def _rfc3339(seconds: int) -> str:
+    # A rollout stamps every pod status several times with the same few seconds.
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def parse_rfc3339(text: str) -> float:

@@ -63,8 +63,9 @@ class DrillCluster:
             self.faults.apply(spec)
         self._revisions = self._behaviors()
         self.controllers = Controllers(self.store, self.clock, self._behavior_for)
-        self.traffic = Traffic(self.store, self.controllers.pods.serving, self._flagged)
         self.flags = FlagAPI(self.store, scenario.data.get("flags") or [])
+        self.traffic = Traffic(self.store, self.controllers.pods.serving, self._flagged,
+                               self.flags.pod_inputs)
         self._wake = threading.Event()
         self._stop = threading.Event()
         self.api = KubeAPI(self.store, self.faults, self._wake.set, self._logs,
@@ -352,29 +353,30 @@ class DrillCluster:
     def _feature(self, service: str) -> Response:
         """The flag-gated feature: which flow (old, or new behind a flag) answered."""
         with self.store.lock:
-            endpoints = self.traffic.endpoints(service)
-            if not endpoints:
+            first = self.traffic.first_endpoint(service)
+            if first is None:
                 return json_response(503, {"error": "no ready endpoints"})
-            pod, behavior = endpoints[0]
+            pod, behavior = first
             flow = "new" if self.flags.flagged(service, pod) else "old"
         return json_response(200, {"service": service, "flow": flow,
                                    "version": behavior.version})
 
     def _health(self, service: str) -> Response:
         with self.store.lock:
-            endpoints = self.traffic.endpoints(service)
-        if not endpoints:
+            groups = self.traffic.groups(service)
+        serving = sum(groups.values())
+        if not serving:
             return json_response(503, {"status": "unavailable", "reason": "no ready endpoints"})
         # Health reflects the pods serving now (as an app's own health check would), not a
         # trailing window that still holds the errors of pods already replaced.
-        ratio = sum(b.error_ratio for _, b in endpoints) / len(endpoints)
+        ratio = sum(b.error_ratio * count for b, count in groups.items()) / serving
         version = self.traffic.served_version(service)
         if ratio > 0.05:
             return json_response(503, {"status": "degraded", "version": version,
                                        "reason": f"error ratio {ratio:.1%} on the "
-                                                 f"{len(endpoints)} pod(s) serving now"})
+                                                 f"{serving} pod(s) serving now"})
         return json_response(200, {"status": "ok", "version": version,
-                                   "ready_endpoints": len(endpoints)})
+                                   "ready_endpoints": serving})
 
 
 def kubeconfig_text(url: str, namespace: str) -> str:

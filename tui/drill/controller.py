@@ -13,6 +13,7 @@ from tui.drill.defaults import (
     template_hash,
 )
 from tui.drill.events import record_event
+from tui.drill.podindex import PodsByOwner
 from tui.drill.podsim import POD_EVENT_LIMIT, BehaviorFor, PodLifecycles
 from tui.drill.store import Store
 
@@ -57,11 +58,14 @@ class Controllers:
         self.store, self.clock = store, clock
         self.pods = PodLifecycles(store, clock, behavior_for)
         self.warm = False  # True while building a scenario's starting state
-        self._pod_index: dict[str, list[dict[str, Any]]] | None = None
+        self.owned = PodsByOwner(store, lambda pod: self.pods.serving(pod)[0])
         # ReplicaSets of the scenario's history: only their pods start warm. A rollout that is
         # still in progress at the start gets fresh pods (AGE 0s, ContainerCreating), not pods
         # older than their own ReplicaSet.
         self._historical: set[str] = set()
+        # id(template) -> (template, comparable form). Stored objects never change in place, so
+        # one template object always compares the same; every tick compares every ReplicaSet's.
+        self._comparables: dict[int, tuple[dict[str, Any], Any]] = {}
 
     def tick(self) -> None:
         """Advance pods, then reconcile ReplicaSets and Deployments, then statuses."""
@@ -69,30 +73,12 @@ class Controllers:
             self.pods.advance()
             for deployment in list(self.store.objects("deployments")):
                 self._sync_deployment(deployment)
-            self._pod_index = self._index_pods()
             for rs in list(self.store.objects("replicasets")):
                 self._sync_replicaset(rs)
             for deployment in list(self.store.objects("deployments")):
                 self._deployment_status(deployment)
 
     # ---- ReplicaSets ---------------------------------------------------------------------
-    def _index_pods(self) -> dict[str, list[dict[str, Any]]]:
-        # One pass over all pods per tick: with thousands of pods, scanning per ReplicaSet
-        # would make every tick quadratic.
-        index: dict[str, list[dict[str, Any]]] = {}
-        for pod in self.store.values("pods"):
-            for ref in pod["metadata"].get("ownerReferences", []):
-                if ref.get("controller"):
-                    index.setdefault(ref.get("uid", ""), []).append(pod)
-        return index
-
-    def _pods_of(self, rs: dict[str, Any], fresh: bool = False) -> list[dict[str, Any]]:
-        uid = rs["metadata"]["uid"]
-        if not fresh and self._pod_index is not None:
-            return self._pod_index.get(uid, [])
-        return [p for p in self.store.values("pods", rs["metadata"]["namespace"])
-                if _owned_by(p, uid)]
-
     def _pod_name(self, rs_name: str, namespace: str) -> str:
         while True:
             suffix = "".join(self.store.rng.choice(POD_SUFFIX_ALPHABET) for _ in range(5))
@@ -102,26 +88,19 @@ class Controllers:
 
     def _sync_replicaset(self, rs: dict[str, Any]) -> None:
         meta, want = rs["metadata"], rs["spec"].get("replicas", 1)
-        pods = self._pods_of(rs)
-        active = [p for p in pods if "deletionTimestamp" not in p["metadata"]]
-        changed = len(active) != want
+        active, _ = self.owned.counts(meta["uid"])
         quiet = want > POD_EVENT_LIMIT
-        if len(active) < want:
-            for _ in range(want - len(active)):
+        if active < want:
+            for _ in range(want - active):
                 name = self._pod_name(meta["name"], meta["namespace"])
                 self.pods.new_pod(rs["spec"]["template"], name, meta["namespace"], rs, quiet,
                                   warm=self.warm and meta["uid"] in self._historical)
                 if not quiet:
                     record_event(self.store, rs, "apps/v1", "ReplicaSet", "SuccessfulCreate",
                                  f"Created pod: {name}", component="replicaset-controller")
-        elif len(active) > want:
+        elif active > want:
             # Delete not-ready pods first, then the newest, as the ReplicaSet controller does.
-            ranked = sorted(active, key=lambda p: (self.pods.serving(p)[0],
-                                                   p["metadata"]["creationTimestamp"]),
-                            )
-            doomed = sorted(ranked[: len(active) - want],
-                            key=lambda p: p["metadata"]["creationTimestamp"], reverse=True)
-            for pod in doomed:
+            for pod in self.owned.deletion_order(meta["uid"], active - want):
                 self.pods.terminate(pod)
                 if not quiet:
                     record_event(self.store, rs, "apps/v1", "ReplicaSet", "SuccessfulDelete",
@@ -131,13 +110,11 @@ class Controllers:
         if current is None:
             return
         rs = current.obj
-        pods = [p for p in self._pods_of(rs, fresh=changed)
-                if "deletionTimestamp" not in p["metadata"]]
-        ready = sum(1 for p in pods if self.pods.serving(p)[0])
-        status: dict[str, Any] = {"replicas": len(pods), "observedGeneration":
+        active, ready = self.owned.counts(meta["uid"])
+        status: dict[str, Any] = {"replicas": active, "observedGeneration":
                                   rs["metadata"].get("generation", 1)}
-        if pods:
-            status["fullyLabeledReplicas"] = len(pods)
+        if active:
+            status["fullyLabeledReplicas"] = active
         if ready:
             status["readyReplicas"] = ready
             status["availableReplicas"] = ready
@@ -222,9 +199,18 @@ class Controllers:
     def find_new_replicaset(self, deployment: dict[str, Any], rses: list[dict[str, Any]]
                             ) -> dict[str, Any] | None:
         """The ReplicaSet whose template equals the deployment's (ignoring the hash label)."""
-        wanted = comparable_template(deployment["spec"]["template"])
-        matches = [rs for rs in rses if comparable_template(rs["spec"]["template"]) == wanted]
+        wanted = self._comparable(deployment["spec"]["template"])
+        matches = [rs for rs in rses if self._comparable(rs["spec"]["template"]) == wanted]
         return matches[-1] if matches else None
+
+    def _comparable(self, template: dict[str, Any]) -> Any:
+        known = self._comparables.get(id(template))
+        if known is None:
+            if len(self._comparables) > 256:
+                self._comparables.clear()
+            # The template is kept with its form, so its id cannot be reused meanwhile.
+            known = self._comparables[id(template)] = (template, comparable_template(template))
+        return known[1]
 
     def _sync_deployment(self, deployment: dict[str, Any]) -> None:
         spec = deployment["spec"]

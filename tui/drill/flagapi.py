@@ -36,6 +36,11 @@ class FlagAPI:
         return any(flag["service"] == service and self._on(flag, pod["metadata"]["namespace"], pod)
                    for flag in self.flags)
 
+    def pod_inputs(self, pod: dict[str, Any]) -> tuple[str, ...]:
+        """What `adjust` reads from the pod itself: the values of flags held in its env."""
+        return tuple(self._value(flag, pod["metadata"]["namespace"], pod)
+                     for flag in self.flags if not flag.get("configmap"))
+
     def adjust(self, service: str, pod: dict[str, Any], behavior: Behavior) -> Behavior:
         """The behaviour of a pod with the service's flags applied."""
         for flag in self.flags:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import copy
 import hashlib
+import heapq
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from tui.drill.clock import DrillClock, rfc3339
 from tui.drill.events import record_event
+from tui.drill.patch_json import json_copy
 from tui.drill.store import Store
 
 READY_DELAY = 1.0
@@ -33,6 +35,7 @@ class Behavior:
 
 
 BehaviorFor = Callable[[dict[str, Any]], Behavior]
+PodKey = tuple[str, str]  # (namespace, name)
 
 
 @dataclass
@@ -49,6 +52,11 @@ class PodSim:
     last_terminated: dict[str, Any] | None = None
     quiet: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    order: int = 0  # when the simulation started: due pods advance in this order
+
+
+def _key(pod: dict[str, Any]) -> PodKey:
+    return pod["metadata"].get("namespace", ""), pod["metadata"]["name"]
 
 
 def _image_id(image: str) -> str:
@@ -89,7 +97,13 @@ class PodLifecycles:
 
     def __init__(self, store: Store, clock: DrillClock, behavior_for: BehaviorFor) -> None:
         self.store, self.clock, self.behavior_for = store, clock, behavior_for
-        self.sims: dict[str, PodSim] = {}
+        # By (namespace, name): a simulation exists before its pod (the store's listeners ask
+        # whether a new pod serves), and only the simulation deletes pods, so names are unique.
+        self.sims: dict[PodKey, PodSim] = {}
+        # (next_at, pod) of every scheduled change; an entry whose time no longer matches its
+        # pod's next_at is stale and skipped. A tick looks only at what is due.
+        self._due: list[tuple[float, PodKey]] = []
+        self._started = itertools.count(1)
         self._next_ip = 1
 
     def _ip(self) -> str:
@@ -104,7 +118,7 @@ class PodLifecycles:
         A warm pod (the scenario's starting state) has been running for a while already.
         """
         now = self.clock.now()
-        spec = copy.deepcopy(template.get("spec", {}))
+        spec = json_copy(template.get("spec", {}))
         spec["nodeName"] = "drill-node-1"
         pod = {
             "apiVersion": "v1",
@@ -133,9 +147,15 @@ class PodLifecycles:
             self._warm(sim, now)
             pod["metadata"]["creationTimestamp"] = rfc3339(sim.created)
         pod["status"] = self._status(pod, sim, now)
-        created = self.store.create("pods", pod)
-        sim.extra["key"] = (namespace, name)
-        self.sims[created["metadata"]["uid"]] = sim
+        key = (namespace, name)
+        sim.order = next(self._started)
+        self.sims[key] = sim
+        try:
+            created = self.store.create("pods", pod)
+        except BaseException:
+            del self.sims[key]
+            raise
+        self._schedule(key, sim)
         if not quiet:
             record_event(self.store, created, "v1", "Pod", "Scheduled",
                          f"Successfully assigned {namespace}/{name} to drill-node-1",
@@ -160,11 +180,12 @@ class PodLifecycles:
 
     def terminate(self, pod: dict[str, Any]) -> None:
         """Start deleting a pod: Terminating for a moment, then gone."""
-        sim = self.sims.get(pod["metadata"]["uid"])
+        sim = self.sims.get(_key(pod))
         if sim is None or sim.stage == "terminating":
             return
         now = self.clock.now()
         sim.stage, sim.next_at, sim.ready = "terminating", now + TERMINATION_SECONDS, False
+        self._schedule(_key(pod), sim)
         updated = {**pod, "metadata": {**pod["metadata"], "deletionTimestamp": rfc3339(now),
                                        "deletionGracePeriodSeconds": 30}}
         updated["status"] = self._status(updated, sim, now)
@@ -177,22 +198,36 @@ class PodLifecycles:
     def _container(pod: dict[str, Any]) -> str:
         return pod["spec"]["containers"][0]["name"]
 
+    def _schedule(self, key: PodKey, sim: PodSim) -> None:
+        if sim.next_at != float("inf"):
+            heapq.heappush(self._due, (sim.next_at, key))
+
+    def _take_due(self, now: float) -> list[tuple[PodKey, PodSim]]:
+        """The pods whose change is due, in the order their simulations started."""
+        due: dict[PodKey, PodSim] = {}
+        while self._due and self._due[0][0] <= now:
+            at, key = heapq.heappop(self._due)
+            sim = self.sims.get(key)
+            if sim is not None and sim.next_at == at:
+                due[key] = sim
+        return sorted(due.items(), key=lambda item: item[1].order)
+
     def advance(self) -> None:
         """Move every pod whose next change is due."""
         now = self.clock.now()
-        for uid, sim in list(self.sims.items()):
-            if now < sim.next_at:
-                continue
-            entry = self.store.get("pods", *sim.extra["key"])
+        # Taken before any moves: a change due again at once waits for the next tick.
+        for key, sim in self._take_due(now):
+            entry = self.store.get("pods", *key)
             if entry is None:
-                del self.sims[uid]
+                del self.sims[key]
                 continue
             pod = entry.obj
             if sim.stage == "terminating":
-                self.store.delete("pods", pod["metadata"]["namespace"], pod["metadata"]["name"])
-                del self.sims[pod["metadata"]["uid"]]
+                self.store.delete("pods", *key)
+                del self.sims[key]
                 continue
             self._step(pod, sim, now)
+            self._schedule(key, sim)
             updated = {**pod, "status": self._status(pod, sim, now)}
             self.store.replace("pods", updated)
 
@@ -300,15 +335,23 @@ class PodLifecycles:
         return {"phase": phase, "conditions": conditions, "hostIP": "172.18.0.2",
                 "hostIPs": [{"ip": "172.18.0.2"}], "podIP": sim.extra["ip"],
                 "podIPs": [{"ip": sim.extra["ip"]}], "startTime": created,
-                "containerStatuses": statuses, "qosClass": _qos_class(pod["spec"])}
+                "containerStatuses": statuses, "qosClass": self._qos(pod, sim)}
+
+    @staticmethod
+    def _qos(pod: dict[str, Any], sim: PodSim) -> str:
+        # Worked out once per spec object: a status update keeps the pod's spec object.
+        known = sim.extra.get("qos")
+        if known is None or known[0] is not pod["spec"]:
+            known = sim.extra["qos"] = (pod["spec"], _qos_class(pod["spec"]))
+        return known[1]
 
     def serving(self, pod: dict[str, Any]) -> tuple[bool, Behavior | None]:
         """Whether a pod is ready to serve traffic, and its behaviour."""
-        sim = self.sims.get(pod["metadata"]["uid"])
+        sim = self.sims.get(_key(pod))
         if sim is None:
             return False, None
         return sim.ready and sim.stage == "running", sim.behavior
 
     def restart_log(self, pod: dict[str, Any]) -> PodSim | None:
         """The simulation state (for the logs endpoint)."""
-        return self.sims.get(pod["metadata"]["uid"])
+        return self.sims.get(_key(pod))

@@ -9,12 +9,12 @@ from __future__ import annotations
 import math
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
+from tui.drill.endpoints import Endpoints, Serving
 from tui.drill.podsim import Behavior
-from tui.drill.selectors import selector_from_spec
 from tui.drill.store import Store
 
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -61,10 +61,13 @@ def _exponential_cdf(le: float, p95: float) -> float:
 class Traffic:
     """Advances every service's traffic; answers endpoints, health and version questions."""
 
-    def __init__(self, store: Store, serving: Callable[[dict[str, Any]], tuple[bool,
-                                                                                 Behavior | None]],
-                 modifiers: Callable[[str, dict[str, Any], Behavior], Behavior]) -> None:
-        self.store, self.serving, self.modifiers = store, serving, modifiers
+    def __init__(self, store: Store, serving: Serving,
+                 modifiers: Callable[[str, dict[str, Any], Behavior], Behavior],
+                 modifier_inputs: Callable[[dict[str, Any]], Hashable] = lambda pod: ()) -> None:
+        """`modifiers` adjusts a pod's behaviour (feature flags); it may read the pod only
+        through `modifier_inputs`, which pods that behave alike under it share."""
+        self.store, self.modifiers = store, modifiers
+        self.routes = Endpoints(store, serving, modifier_inputs)
         self.services: dict[str, ServiceTraffic] = {}
         self.samples: deque[Sample] = deque()
         self.lock = threading.Lock()
@@ -74,39 +77,41 @@ class Traffic:
     def add_service(self, name: str, namespace: str, request_rate: float) -> None:
         """Simulate traffic for a Service."""
         self.services[name] = ServiceTraffic(name, namespace, request_rate)
+        self.routes.add_service(name, namespace)
 
     def endpoints(self, service: str) -> list[tuple[dict[str, Any], Behavior]]:
-        """Ready pods the Service selects, with their (flag-adjusted) behaviour."""
-        traffic = self.services[service]
-        entry = self.store.get("services", traffic.namespace, service)
-        if entry is None:
-            return []
-        selector = selector_from_spec({"matchLabels": entry.obj["spec"].get("selector") or {}})
-        if not entry.obj["spec"].get("selector"):
-            return []
-        found = []
-        for pod in self.store.values("pods", traffic.namespace):
-            if "deletionTimestamp" in pod["metadata"]:
-                continue
-            if not selector.matches(pod["metadata"].get("labels")):
-                continue
-            ready, behavior = self.serving(pod)
-            if ready and behavior is not None:
-                found.append((pod, self.modifiers(service, pod, behavior)))
+        """Ready pods the Service selects, with their (flag-adjusted) behaviour (every pod)."""
+        return [(pod, self.modifiers(service, pod, behavior))
+                for pod, behavior in self.routes.pods(service)]
+
+    def groups(self, service: str) -> dict[Behavior, int]:
+        """How many ready pods behind the Service behave each way (flags applied), in the order
+        of the earliest created pod of each."""
+        found: dict[Behavior, int] = {}
+        for pod, behavior, count in self.routes.groups(service):
+            adjusted = self.modifiers(service, pod, behavior)
+            found[adjusted] = found.get(adjusted, 0) + count
         return found
+
+    def first_endpoint(self, service: str) -> tuple[dict[str, Any], Behavior] | None:
+        """The earliest created ready pod behind the Service, with its behaviour."""
+        groups = self.routes.groups(service)
+        if not groups:
+            return None
+        pod, behavior, _ = groups[0]
+        return pod, self.modifiers(service, pod, behavior)
 
     def tick(self, now: float) -> None:
         """Add the requests served since the last tick (at most once a second)."""
         if self._last_tick is not None and now - self._last_tick < SAMPLE_EVERY:
             return
         with self.store.lock:
-            routed = {name: self.endpoints(name) for name in self.services}
+            routed = {name: self.groups(name) for name in self.services}
         with self.lock:
             dt = 0.0 if self._last_tick is None else max(now - self._last_tick, 0.0)
             self._last_tick = now
             for name, traffic in self.services.items():
-                groups = _group([b for _, b in routed[name]])
-                self._serve(traffic, groups, traffic.request_rate * dt)
+                self._serve(traffic, routed[name], traffic.request_rate * dt)
             if now - self._last_sample >= SAMPLE_EVERY or not self.samples:
                 self._last_sample = now
                 self.samples.append(Sample(now, self._snapshot()))
@@ -201,10 +206,10 @@ class Traffic:
     def served_version(self, service: str) -> str | None:
         """The version most ready endpoints serve."""
         with self.store.lock:
-            endpoints = self.endpoints(service)
+            groups = self.groups(service)
         counts: dict[str, int] = {}
-        for _, behavior in endpoints:
-            counts[behavior.version] = counts.get(behavior.version, 0) + 1
+        for behavior, count in groups.items():
+            counts[behavior.version] = counts.get(behavior.version, 0) + count
         return max(counts, key=lambda v: (counts[v], v)) if counts else None
 
     def exposition(self, service: str) -> str:

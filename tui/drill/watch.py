@@ -55,7 +55,8 @@ def serve_watch(api: KubeAPI, request: Request, target: Target) -> None:
     with store.lock:
         if requested in ("", "0"):
             last = store.resource_version
-            initial = [e for e in store.entries(res.name, target.namespace) if match(e.obj)]
+            # In list order from the store's sorted keys: no sort of every object under the lock.
+            initial, _, _ = store.page(res.name, target.namespace, None, match, 0)
             backlog = None
         else:
             last = int(requested) if requested.isdigit() else 0
