@@ -239,3 +239,30 @@ def test_resume_refuses_while_another_process_holds_the_incident(drill,
     finally:
         process.kill()
         process.wait()
+
+
+@pytest.mark.slow
+def test_blue_green_and_full_system_twice_change_nothing_the_second_time(
+        drill, kubectl, rollback_home: Path) -> None:
+    import secrets
+
+    from test_run_headless import jsonpath
+
+    _cluster, info = drill("blue-green", speed=SPEED)
+    for _ in range(2):
+        result = rollback_run(info, "blue-green-switchback")
+        assert result.returncode == 0, explain(result)
+    assert jsonpath(kubectl, info, "service/checkout", "{.spec.selector.version}") == "blue"
+    assert served_version(info) == "2.3.1"
+
+    _cluster, info = drill("full-release", speed=SPEED)
+    token = {"ROLLBACK_PARAM_FLAG_API_TOKEN": "flag-token-" + secrets.token_hex(8)}
+    first = rollback_run(info, "full-system-rollback", env=token)
+    assert first.returncode == 0, explain(first)
+    after_first = {d: revisions(kubectl, info, d) for d in ("checkout", "checkout-worker")}
+    second = rollback_run(info, "full-system-rollback", env=token)
+    assert second.returncode == 0, explain(second)
+    assert second.stdout.count("nothing changed") == 2, second.stdout
+    assert {d: revisions(kubectl, info, d) for d in ("checkout", "checkout-worker")} == \
+        after_first
+    assert image(kubectl, info, "checkout-worker").endswith(":2.3.1")

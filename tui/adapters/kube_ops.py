@@ -6,6 +6,7 @@ from tui.adapters.kube_base import FIELD_MANAGER, Json, KubeBase, label_selector
 from tui.adapters.kube_errors import Op
 from tui.adapters.kube_types import AccessCheck, EnvChange, GitOpsInfo, KubeError
 from tui.domain.actions import Permission
+from tui.domain.pods import pod_ready
 
 MERGE_PATCH = "application/merge-patch+json"
 ARGO_TRACKING = "argocd.argoproj.io/tracking-id"
@@ -14,12 +15,6 @@ INSTANCE = "app.kubernetes.io/instance"
 FLUX_KS = ("kustomize.toolkit.fluxcd.io/name", "kustomize.toolkit.fluxcd.io/namespace")
 FLUX_HELM = ("helm.toolkit.fluxcd.io/name", "helm.toolkit.fluxcd.io/namespace")
 SHOWN_PODS = 5
-
-
-def pod_ready(pod: Json) -> bool:
-    """Whether the pod's Ready condition is True."""
-    return any(c.get("type") == "Ready" and c.get("status") == "True"
-               for c in (pod.get("status") or {}).get("conditions") or [])
 
 
 class OpsMixin(KubeBase):

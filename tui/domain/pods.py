@@ -169,6 +169,11 @@ def has_condition(conditions: Any, kind: str) -> bool:
                for c in _list(conditions))
 
 
+def pod_ready(pod: dict[str, Any]) -> bool:
+    """Whether a pod's Ready condition is True (what a Service's endpoints count)."""
+    return has_condition(_dict(pod.get("status")).get("conditions"), "Ready")
+
+
 def _finished(container: dict[str, Any]) -> float | None:
     return epoch(_dict(_dict(container.get("lastState")).get("terminated")).get("finishedAt"))
 
