@@ -164,7 +164,9 @@ class StartScreen(Screen[None]):
         self.entries = quick_entries(self.rollback_app.context.paths)
         self._show("")
         self.query_one("#start-menu", OptionList).focus()
-        self.run_worker(self._read, thread=True, exit_on_error=False, name="read incidents")
+        # After the first frame: the reading thread would otherwise compete with it.
+        self.call_after_refresh(self.run_worker, self._read, thread=True, exit_on_error=False,
+                                name="read incidents")
 
     def _read(self) -> None:
         entries, runbooks = full_entries(self.rollback_app.context.paths,

@@ -135,8 +135,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
 def _attach(incident: str):
     """Open an existing incident for a one-off change (a tick, a note)."""
     from tui.adapters.journal import actor_name
-    from tui.app.commands_resume import find_incident, session_config
     from tui.app.config import load_settings
+    from tui.app.incident_lookup import find_incident, session_config
     from tui.session.session import IncidentSession
 
     paths = resolve_paths()
@@ -180,8 +180,8 @@ def cmd_note(args: argparse.Namespace) -> int:
 def run(args: argparse.Namespace) -> int:
     """Dispatch an `incidents` subcommand."""
     from tui.adapters.journal import JournalError
-    from tui.app.commands_resume import IncidentLookupError
     from tui.app.config import ConfigError
+    from tui.app.incident_lookup import IncidentLookupError
     from tui.session.core import SessionError
 
     handlers = {"list": cmd_list, "show": cmd_show, "verify": cmd_verify, "check": cmd_check,

@@ -61,7 +61,7 @@ def run_runbook(path: Path, given: dict[str, str], args: argparse.Namespace,
 def resume(incident_id: str | None) -> int:
     """`rollback resume [ID]`: the app exactly where the incident stood."""
     from tui.adapters.journal import JournalError
-    from tui.app.commands_resume import IncidentLookupError
+    from tui.app.incident_lookup import IncidentLookupError
     from tui.app.launch import run_tui
     from tui.session.core import SessionError
 
@@ -76,7 +76,7 @@ def resume(incident_id: str | None) -> int:
 def follow(incident_id: str) -> int:
     """`rollback follow ID`: the same screens, read-only, updating as the journal grows."""
     from tui.adapters.journal import JournalError
-    from tui.app.commands_resume import IncidentLookupError
+    from tui.app.incident_lookup import IncidentLookupError
     from tui.app.launch import run_tui
     from tui.session.core import SessionError
 

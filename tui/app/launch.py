@@ -89,7 +89,7 @@ class Opener:
 
     def resume(self, incident_id: str | None) -> IncidentSession:
         """Take over an open incident whose session ended."""
-        from tui.app.commands_resume import find_incident, session_config
+        from tui.app.incident_lookup import find_incident, session_config
         from tui.session.session import IncidentSession
 
         found = find_incident(incident_id, self.paths, self.actor)
@@ -99,7 +99,7 @@ class Opener:
 
     def follow(self, incident_id: str) -> IncidentSession:
         """A read-only view of an incident (another process may hold it)."""
-        from tui.app.commands_resume import find_incident
+        from tui.app.incident_lookup import find_incident
         from tui.session.session import IncidentSession
 
         found = find_incident(incident_id, self.paths, self.actor)
