@@ -54,26 +54,36 @@ async def _run_until(pilot: Any, step_id: str) -> None:
     await pilot.pause()
 
 
-@pytest.mark.slow
-async def test_ctrl_c_stops_at_the_next_safe_point_then_aborts(drill, tmp_path: Path,
-                                                              rollback_home: Path) -> None:
+async def _rollout_status_running(pilot: Any) -> Any:
+    """Assess, decide, run up to the undo, then start the (slow) rollout status with Enter."""
+    app = pilot.app
+    await assess(pilot)
+    await decide(pilot)
+    session = app.session
+    session.config.confirmer = lambda _request: True
+    await _run_until(pilot, "rollout_undo")
+    await asyncio.to_thread(session.run_step, "rollout_undo")
+    app.screen.query_one("#steps").move_to("rollout_status")
+    await pilot.press("enter")
+    await until(pilot, "the rollout status step to run",
+                lambda: session.state.step_status("rollout_status") is StepStatus.RUNNING)
+    return session
+
+
+def _slow_drill(drill: Any, tmp_path: Path) -> Any:
+    """bad-release whose new pods take long to start: the rollout status keeps waiting."""
     source = (REPO / "tui" / "drill" / "scenarios" / "bad-release.yaml").read_text()
     scenario = tmp_path / "slow.yaml"
     scenario.write_text(source.replace("pod_start_seconds: 3\n", "pod_start_seconds: 200\n"))
-    _cluster, info = drill(str(scenario), speed=SPEED)
-    app = _app(info)
+    return drill(str(scenario), speed=SPEED)[1]
+
+
+@pytest.mark.slow
+async def test_ctrl_c_stops_at_the_next_safe_point_and_leaves(drill, tmp_path: Path,
+                                                             rollback_home: Path) -> None:
+    app = _app(_slow_drill(drill, tmp_path))
     async with app.run_test(size=(120, 40)) as pilot:
-        await assess(pilot)
-        await decide(pilot)
-        session = app.session
-        session.config.confirmer = lambda _request: True
-        await _run_until(pilot, "rollout_undo")
-        await asyncio.to_thread(session.run_step, "rollout_undo")
-        steps = app.screen.query_one("#steps")
-        steps.move_to("rollout_status")
-        await pilot.press("enter")
-        await until(pilot, "the rollout status step to run",
-                    lambda: session.state.step_status("rollout_status") is StepStatus.RUNNING)
+        session = await _rollout_status_running(pilot)
         await pilot.press("ctrl+c")
         await until(pilot, "the stop dialog", lambda: isinstance(app.screen, StopScreen))
         await until(pilot, "the step to stop",
@@ -91,22 +101,9 @@ async def test_ctrl_c_stops_at_the_next_safe_point_then_aborts(drill, tmp_path: 
 @pytest.mark.slow
 async def test_q_asks_before_leaving_a_running_step(drill, tmp_path: Path,
                                                     rollback_home: Path) -> None:
-    source = (REPO / "tui" / "drill" / "scenarios" / "bad-release.yaml").read_text()
-    scenario = tmp_path / "slow.yaml"
-    scenario.write_text(source.replace("pod_start_seconds: 3\n", "pod_start_seconds: 200\n"))
-    _cluster, info = drill(str(scenario), speed=SPEED)
-    app = _app(info)
+    app = _app(_slow_drill(drill, tmp_path))
     async with app.run_test(size=(120, 40)) as pilot:
-        await assess(pilot)
-        await decide(pilot)
-        session = app.session
-        session.config.confirmer = lambda _request: True
-        await _run_until(pilot, "rollout_undo")
-        await asyncio.to_thread(session.run_step, "rollout_undo")
-        app.screen.query_one("#steps").move_to("rollout_status")
-        await pilot.press("enter")
-        await until(pilot, "the rollout status step to run",
-                    lambda: session.state.step_status("rollout_status") is StepStatus.RUNNING)
+        session = await _rollout_status_running(pilot)
         await pilot.press("q")
         await until(pilot, "the question", lambda: isinstance(app.screen, QuitScreen))
         await pilot.press("n")
