@@ -47,6 +47,7 @@ STOP_REQUESTED = "stop.requested"
 SESSION_RESUMED = "session.resumed"
 COMMS_DRAFTED = "comms.drafted"
 COMMS_SENT = "comms.sent"
+POSTMORTEM_UPDATED = "postmortem.updated"
 STEP_FINISHED_STATUSES = tuple(s for s in StepStatus if s.finished)
 CHECK_STATUSES = tuple(CheckStatus)
 
@@ -379,6 +380,8 @@ class IncidentState:
     stop_requested: str | None = None
     resumes: list[dict[str, Any]] = field(default_factory=list)
     comms: list[dict[str, Any]] = field(default_factory=list)
+    comms_drafts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    postmortem: dict[str, Any] = field(default_factory=dict)
     event_count: int = 0
     last_seq: int = 0
     last_ts: str | None = None
@@ -409,7 +412,8 @@ class IncidentState:
     def copy(self) -> IncidentState:
         """An independent copy (subscribers on other threads read it while the state moves on)."""
         clone = copy.copy(self)
-        for name in ("params", "connection", "targets", "checks", "check_notes", "baselines"):
+        for name in ("params", "connection", "targets", "checks", "check_notes", "baselines",
+                     "comms_drafts", "postmortem"):
             setattr(clone, name, dict(getattr(self, name)))
         clone.steps = {k: copy.copy(v) for k, v in self.steps.items()}
         clone.check_states = {k: copy.copy(v) for k, v in self.check_states.items()}
@@ -543,7 +547,11 @@ _HANDLERS: dict[str, Callable[[IncidentState, JournalEvent], None]] = {
     RUN_INTERRUPTED: _on_interrupted,
     STOP_REQUESTED: _on_stop,
     SESSION_RESUMED: _on_resumed,
-    COMMS_SENT: lambda s, e: s.comms.append(e.data),
+    COMMS_SENT: lambda s, e: s.comms.append({**e.data, "sent_at": e.data.get("sent_at") or e.ts,
+                                             "sent_by": e.actor}),
+    COMMS_DRAFTED: lambda s, e: s.comms_drafts.__setitem__(str(e.data.get("template")), e.data),
+    POSTMORTEM_UPDATED: lambda s, e: s.postmortem.__setitem__(str(e.data.get("section")),
+                                                             e.data.get("value")),
 }
 
 
