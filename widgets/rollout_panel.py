@@ -194,6 +194,12 @@ class RolloutPanel(Widget):
         self._update_title()
         self.set_interval(1.0, self._tick)
 
+    def notify_style_update(self) -> None:
+        """A theme change recolours the title (its styles are baked into the text)."""
+        super().notify_style_update()
+        if self.is_mounted:
+            self._update_title()
+
     def _tick(self) -> None:
         if self.status is not None or any(v.started is not None for v in self.rollouts):
             self._update_title()
