@@ -176,7 +176,8 @@ async def test_body_contains_and_non_json_bodies(local: str) -> None:
 async def test_latency_budget(local: str) -> None:
     slow = await http_check(local + "/slow?ms=300", latency_budget=0.1)
     assert not slow.ok and slow.status == 200 and slow.latency_s >= 0.3
-    assert slow.detail.startswith("took 0.3") and "over the 0.1s latency budget" in slow.detail
+    # The measured time, not the requested one: a loaded machine answers later than 0.3 s.
+    assert slow.detail == f"took {slow.latency_s:.2f}s, over the 0.1s latency budget"
     assert (await http_check(local + "/slow?ms=300", latency_budget=2)).ok
 
 
