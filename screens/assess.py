@@ -95,6 +95,7 @@ class AssessScreen(IncidentScreen):
     """① Assess: inputs on the left, the recommendation under them, evidence on the right."""
 
     CSS_PATH = "forms.tcss"
+    AUTO_FOCUS = "#description"  # focused as the screen is composed: no typed key is lost
     PHASE = Phase.ASSESS
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+r", "record", "Record assessment", id="assess_record", priority=True),

@@ -24,6 +24,7 @@ class ExecuteScreen(IncidentScreen):
     """③ Execute: steps on the left, the card under them, evidence on the right."""
 
     CSS_PATH = "execute.tcss"
+    AUTO_FOCUS = "#steps"  # focused as the screen is composed: the first Enter is not lost
     PHASE = Phase.EXECUTE
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "retry", "Retry", id="execute_retry"),

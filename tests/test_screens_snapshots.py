@@ -105,10 +105,12 @@ def _run_before(mode: str, now: str, then: Callable[[Any], Any] | None = None) -
         app.switch_mode(mode)
         await pilot.pause()
         _feeds(app, now)
-        for field in app.screen.query("Input"):
-            field.cursor_blink = False
         if then is not None:
             then(app)
+            await pilot.pause()
+        # A blinking cursor would make the picture depend on when it is taken.
+        for field in app.screen.query("Input"):
+            field.cursor_blink = False
         await pilot.pause(0.3)
     return before
 

@@ -137,15 +137,20 @@ def _drive(tmux: Tmux, home: Path) -> None:
     tmux.type(f"rollback drill --speed {SPEED} --fault latency=250ms")
     tmux.keys("Enter")
     tmux.wait_for("① ASSESS", timeout=60)
+    tmux.wait_for("ready ·", timeout=60)  # the pods are in: the screen is settled
     tmux.type("checkout 2.4.0 crash-loops")
+    tmux.wait_for("│  checkout 2.4.0 crash-loops  ")  # as a person would: typed, then seen
     tmux.keys("Tab", "Tab")
     tmux.type("20")
     tmux.keys("Tab")
     tmux.type("8")
-    tmux.keys("Tab", "Tab", "Right", "Enter", "C-r")
+    tmux.keys("Tab", "Tab", "Right", "Enter")
+    tmux.wait_for("× P1")  # the recommendation has taken the users and the severity in
+    tmux.keys("C-r")
     tmux.wait_for("② DECIDE")
     tmux.wait_for("permissions allowed", timeout=60)
     tmux.type("Dana (release manager)")
+    tmux.wait_for("Dana (release manager)")
     tmux.keys("C-r")
     tmux.wait_for("③ EXECUTE", timeout=60)
     folder = next(incidents.iterdir())
@@ -159,8 +164,10 @@ def _drive(tmux: Tmux, home: Path) -> None:
     watch = FollowerWatch(tmux)
     watch.thread.start()
     # Steps 1-7: three manual ones (Enter opens them, Enter marks them done), four automatic.
-    for _ in range(3):
-        tmux.keys("Enter", "Enter", pause=0.6)
+    for step in ("announce", "status_page", "assemble_team"):
+        _open_dialog(tmux, "Mark done")
+        tmux.keys("Enter")
+        _wait_step(folder, step)
     for step in ("verify_prerequisites", "snapshot", "current_version", "identify_previous"):
         tmux.keys("Enter")
         _wait_step(folder, step)
@@ -230,6 +237,20 @@ def _drive(tmux: Tmux, home: Path) -> None:
         assert shown, f"the follower never showed step {step}"
         assert min(shown) - _epoch(event["ts"]) < 1.0, (step, min(shown) - _epoch(event["ts"]))
     assert "resolved" in tmux.screen("1")
+
+
+def _open_dialog(tmux: Tmux, marker: str) -> None:
+    """Enter on the highlighted step until its dialog shows, as a person would press it again
+    when a loaded machine let the first press go unanswered (three tries at most)."""
+    for attempt in range(3):
+        tmux.keys("Enter")
+        try:
+            tmux.wait_for(marker, timeout=10)
+            return
+        except AssertionError as missed:
+            if attempt == 2:
+                raise
+            print(f"Enter went unanswered; pressing it again:\n{missed}", file=sys.stderr)
 
 
 def _finished(folder: Path, step: str) -> bool:

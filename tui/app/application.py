@@ -115,6 +115,13 @@ class RollbackApp(App[int]):
         Binding("q", "quit_safely", "Quit", id="quit"),
         Binding("ctrl+q", "quit_safely", "Quit", id="quit_anywhere", priority=True,
                 show=False),
+        # Focus moves before the next key is delivered: as ordinary bindings, Tab reaches the
+        # app only after bubbling up from the focused field, and a busy loop could deliver
+        # the characters typed after it to the old field first.
+        Binding("tab", "app.focus_next", "Next field", id="focus_next", show=False,
+                priority=True),
+        Binding("shift+tab", "app.focus_previous", "Previous field", id="focus_previous",
+                show=False, priority=True),
         Binding("question_mark,f1", "help", "Help", id="help"),
         Binding("f2", "phase('assess')", "Assess", id="phase_assess", show=False),
         Binding("f3", "phase('decide')", "Decide", id="phase_decide", show=False),
