@@ -108,11 +108,16 @@ def run(args: argparse.Namespace) -> int:
 
 def verify_export(args: argparse.Namespace) -> int:
     """`incidents verify ID --export FILE`: 0 when the export's head is in the journal's chain
-    (now or at an earlier line), 1 when it is not, 2 when FILE is no export."""
+    (now or at an earlier line) and its text is what that line gives, 1 when not, 2 when FILE
+    is no export."""
+    from tui.adapters.templates import template_dir
     from tui.app.commands_incidents import incident_folder
     from tui.app.exports import check_export
+    from tui.app.paths import resolve_paths
 
-    result = check_export(incident_folder(args.incident), Path(args.export))
+    folder = incident_folder(args.incident)
+    templates = template_dir(resolve_paths().config_file.parent)
+    result = check_export(folder, Path(args.export), _runbook(folder), templates)
     print(result.message, file=sys.stdout if result.ok else sys.stderr)
     if result.ok:
         return EXIT_OK

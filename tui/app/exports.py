@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from tui.adapters.journal import JOURNAL_FILE, read_journal
-from tui.adapters.templates import render
+from tui.adapters.templates import TemplateProblem, render
 from tui.domain.exports import (
     DOCUMENT_FORMATS,
     DOCUMENTS,
@@ -26,7 +26,13 @@ from tui.domain.exports import (
     timeline_document,
 )
 from tui.domain.exports_report import decision_document, report_document
-from tui.domain.incident import IncidentState, JournalEvent, replay, verify_chain
+from tui.domain.incident import (
+    IncidentState,
+    JournalEvent,
+    parse_journal,
+    replay,
+    verify_chain,
+)
 from tui.domain.runbook import Runbook
 
 EXPORTS_FOLDER = "exports"
@@ -87,8 +93,20 @@ class Exporter:
              templates: Path | None = None) -> Exporter:
         """Read and replay the journal as it is now."""
         parsed = read_journal(folder)
+        # Whole seconds: the time every export states is all a check needs to remake it.
+        made = (now or datetime.now(UTC)).replace(microsecond=0)
         return cls(Path(folder), runbook, replay(parsed.events), parsed.events,
-                   journal_head(parsed), now or datetime.now(UTC), templates)
+                   journal_head(parsed), made, templates)
+
+    @classmethod
+    def at_line(cls, folder: Path, runbook: Runbook | None, data: bytes, line: int,
+                generated_at: datetime, templates: Path | None = None) -> Exporter:
+        """The exporter as it was when the journal ended at `line` (what an export made then
+        shows), from the journal's bytes."""
+        events = parse_journal(data).events[:line]
+        head = JournalHead(line_hashes(data)[line - 1], line)
+        return cls(Path(folder), runbook, replay(events), events, head, generated_at,
+                   templates)
 
     @property
     def incident_id(self) -> str:
@@ -104,13 +122,16 @@ class Exporter:
         """The document rendered in one format."""
         return render(self.document(what), fmt, self.templates)
 
-    def write(self, pairs: Sequence[tuple[str, str]], destination: Path) -> list[Path]:
+    def write(self, pairs: Sequence[tuple[str, str]], destination: Path,
+              as_folder: bool | None = None) -> list[Path]:
         """Write each (document, format) as a file: into `destination` when it is (or must
         be) a folder, else to `destination` itself (one document)."""
         destination = Path(destination)
-        as_folder = destination.is_dir() or len(pairs) > 1 or str(destination).endswith(os.sep)
+        if as_folder is None:
+            as_folder = destination.is_dir() or len(pairs) > 1 or \
+                str(destination).endswith(os.sep)
         if as_folder and destination.exists() and not destination.is_dir():
-            raise ExportError(f"{destination} is a file; give a folder for several exports")
+            raise ExportError(f"{destination} is a file; give a folder to export into")
         written = []
         for what, fmt in pairs:
             path = destination / file_name(self.incident_id, what, fmt) if as_folder \
@@ -118,6 +139,21 @@ class Exporter:
             _write_atomically(path, self.text(what, fmt))
             written.append(path)
         return written
+
+
+def export_files(folder: Path, runbook: Runbook | None, what: str, fmt: str,
+                 destination: Path) -> list[Path]:
+    """Write the documents asked for into the folder `destination` (the TUI's export);
+    ExportError says why not."""
+    from tui.adapters.templates import template_dir
+    from tui.app.paths import resolve_paths
+
+    templates = template_dir(resolve_paths().config_file.parent)
+    exporter = Exporter.load(folder, runbook, templates=templates)
+    try:
+        return exporter.write(plan(what, fmt), destination, as_folder=True)
+    except TemplateProblem as exc:
+        raise ExportError(f"template {exc}") from None
 
 
 def _write_atomically(path: Path, text: str) -> None:
@@ -145,9 +181,11 @@ class ExportCheck:
     usage_error: bool = False
 
 
-def check_export(folder: Path, export_file: Path) -> ExportCheck:
-    """Compare the journal head an export states with the journal: the head now, or a line the
-    journal has grown past (named), or not in the chain at all (refused)."""
+def check_export(folder: Path, export_file: Path, runbook: Runbook | None = None,
+                 templates: Path | None = None) -> ExportCheck:
+    """Compare an export with the journal: the head it states must be a line of the chain (the
+    head now, or a line the journal has grown past, named), and its text must be what that
+    line of the journal gives, so an edited mark, value or note is caught too."""
     try:
         text = Path(export_file).read_text(encoding="utf-8", errors="replace")
     except OSError as exc:
@@ -163,8 +201,8 @@ def check_export(folder: Path, export_file: Path) -> ExportCheck:
     data = (Path(folder) / JOURNAL_FILE).read_bytes()
     chain = verify_chain(data)
     if not chain.ok:
-        return ExportCheck(False, f"the journal of {incident_id} fails verification at line "
-                           f"{chain.first_bad_line}: {chain.reason}")
+        return ExportCheck(False, f"FAILED: the journal of {incident_id} fails verification at "
+                           f"line {chain.first_bad_line}: {chain.reason}")
     hashes = line_hashes(data)[: chain.lines_checked]
     short = stamp.head[:12]
     if stamp.head not in hashes:
@@ -176,6 +214,13 @@ def check_export(folder: Path, export_file: Path) -> ExportCheck:
     if line != stamp.line:
         return ExportCheck(False, f"FAILED: {export_file} states line {stamp.line} but its head "
                            f"{short}… is line {line} of the journal: the export was altered")
+    made = _stamp_time(stamp.made)
+    remade = Exporter.at_line(folder, runbook, data, line, made, templates) if made else None
+    if remade is None or not _same_as_remade(text, remade, Path(export_file).suffix):
+        return ExportCheck(False, f"FAILED: {export_file} names line {line} of the journal, "
+                           "but its content is not what that line gives: the export was "
+                           "edited (or made with other templates or another version of the "
+                           "runbook)")
     if line == len(hashes):
         return ExportCheck(True, f"OK: {export_file} matches the journal's head (line {line}, "
                            f"sha256 {short}…), made {stamp.made}")
@@ -183,3 +228,26 @@ def check_export(folder: Path, export_file: Path) -> ExportCheck:
     return ExportCheck(True, f"OK: {export_file} was made from line {line} of the journal "
                        f"(sha256 {short}…, made {stamp.made}); {later} line(s) were journaled "
                        "since, so it does not show them")
+
+
+def _stamp_time(text: str) -> datetime | None:
+    try:
+        return datetime.strptime(text.strip(), "%Y-%m-%d %H:%M:%S UTC").replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def _same_as_remade(text: str, remade: Exporter, suffix: str) -> bool:
+    """Whether any document, in the format the file's name gives (else any), renders to
+    `text` (line endings aside: an editor may have changed them)."""
+    wanted = text.replace("\r\n", "\n")
+    fmt = suffix.removeprefix(".").lower()
+    formats = (fmt,) if fmt in FORMATS else FORMATS
+    for what in DOCUMENTS:
+        for form in formats:
+            try:
+                if form in DOCUMENT_FORMATS[what] and remade.text(what, form) == wanted:
+                    return True
+            except TemplateProblem:
+                return False
+    return False

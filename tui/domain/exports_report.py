@@ -133,9 +133,12 @@ def _assessment(state: IncidentState) -> dict[str, Any] | None:
     inputs = recorded.get("inputs") or {}
     rec = recorded.get("recommendation") or {}
     votes = recorded.get("votes") or rec.get("votes") or []
+    score, pct = recorded.get("impact_score"), inputs.get("users_affected_pct")
     return {
-        "impact_score": recorded.get("impact_score"), "severity": inputs.get("severity") or "",
-        "users_affected_pct": inputs.get("users_affected_pct"),
+        "impact_score": score, "severity": inputs.get("severity") or "",
+        "impact_score_text": f"{score:g}" if isinstance(score, int | float) else "not scored",
+        "users_affected_pct": pct,
+        "users_affected_text": f"{pct:g} %" if isinstance(pct, int | float) else "unknown",
         "trend": inputs.get("trend") or "", "description": inputs.get("description") or "",
         "criteria": [CRITERIA_BY_ID[c].label for c in inputs.get("criteria") or []
                      if c in CRITERIA_BY_ID],
