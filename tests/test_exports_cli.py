@@ -166,3 +166,15 @@ def test_verify_names_a_file_that_is_no_export(run_cli, incident: Path,
              "no journal head found")
     _refused(run_cli("incidents", "verify", INCIDENT_ID, "--export", str(tmp_path / "gone")),
              2, "cannot read")
+
+
+def test_the_command_offers_what_the_domain_exports() -> None:
+    # Kept apart so `rollback --help` loads no domain module; equal all the same.
+    from screens.export import FORMATS as DIALOG_FORMATS
+    from screens.export import WHAT
+    from tui.app.commands_export import DOCUMENT_CHOICES, FORMAT_CHOICES
+    from tui.domain.exports import DOCUMENTS, FORMATS
+
+    assert DOCUMENT_CHOICES == (*DOCUMENTS, "all") == tuple(key for key, _ in WHAT)
+    assert FORMAT_CHOICES == (*FORMATS, "all")
+    assert {key for key, _ in DIALOG_FORMATS} == set(FORMATS)
