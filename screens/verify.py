@@ -24,6 +24,7 @@ class VerifyScreen(IncidentScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "run_checks", "Run automatic checks", id="verify_checks"),
         Binding("ctrl+r", "resolve", "Close the incident", id="verify_resolve", priority=True),
+        Binding("e", "export", "Export", id="verify_export"),
     ]
 
     def compose_work(self) -> ComposeResult:
@@ -117,3 +118,10 @@ class VerifyScreen(IncidentScreen):
         self.app.push_screen(TextEntryScreen(
             f"Close the incident as {summary.status}{warn}", "Verified by (name):",
             value=session.config.actor_name()), resolve)
+
+    def action_export(self) -> None:
+        """Export the checklist, report, decision record or timeline (a dialog asks which)."""
+        from screens.export import start_export
+
+        if self.session is not None:
+            start_export(self.rollback_app, self.session)

@@ -66,6 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     inc_show.add_argument("incident", metavar="ID")
     inc_verify = inc.add_parser("verify", help="check the journal's hash chain (exit 1 if broken)")
     inc_verify.add_argument("incident", metavar="ID")
+    inc_verify.add_argument("--export", metavar="FILE",
+                            help="check an export against the journal's hash chain instead")
     inc_check = inc.add_parser("check", help="tick a manual checklist item (resolves the "
                                "incident when it was the last open one)")
     inc_check.add_argument("incident", metavar="ID")
@@ -75,12 +77,19 @@ def build_parser() -> argparse.ArgumentParser:
     inc_note = inc.add_parser("note", help="add a note to an incident")
     inc_note.add_argument("incident", metavar="ID")
     inc_note.add_argument("text", metavar="TEXT")
-    from tui.app import commands_drill, commands_follow, commands_resume, commands_run
+    from tui.app import (
+        commands_drill,
+        commands_export,
+        commands_follow,
+        commands_resume,
+        commands_run,
+    )
 
     commands_drill.add_parser(commands)
     commands_run.add_parser(commands)
     commands_resume.add_parser(commands)
     commands_follow.add_parser(commands)
+    commands_export.add_parser(commands)
     return parser
 
 
@@ -118,6 +127,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from tui.app import commands_follow
 
             return commands_follow.run(args)
+        if args.command == "export":
+            from tui.app import commands_export
+
+            return commands_export.run(args)
         from tui.app import commands_incidents
 
         return commands_incidents.run(args)

@@ -118,6 +118,10 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     """Check the hash chain; exit 1 naming the first bad line."""
+    if getattr(args, "export", None):
+        from tui.app.commands_export import verify_export
+
+        return verify_export(args)
     folder = incident_folder(args.incident)
     result = verify_chain((folder / JOURNAL_FILE).read_bytes())
     path = folder / JOURNAL_FILE
