@@ -75,7 +75,15 @@ def build_parser() -> argparse.ArgumentParser:
     inc_note = inc.add_parser("note", help="add a note to an incident")
     inc_note.add_argument("incident", metavar="ID")
     inc_note.add_argument("text", metavar="TEXT")
-    from tui.app import commands_drill, commands_follow, commands_resume, commands_run
+    from tui.app import (
+        commands_drill,
+        commands_follow,
+        commands_postmortem,
+        commands_resume,
+        commands_run,
+    )
+
+    commands_postmortem.add_parser(inc)
 
     commands_drill.add_parser(commands)
     commands_run.add_parser(commands)
