@@ -100,6 +100,8 @@ class PostmortemScreen(Screen[None]):
         with TabbedContent(id="pm-tabs"):
             with TabPane("Summary", id="tab-summary"), _pane():
                 yield Static(id="pm-summary")
+                yield Static("← → on the tab bar: section · Tab: its fields · Esc: back to "
+                             "the checklist", id="pm-keys", classes="hint")
                 yield self._ticks("pm-post-rollback", "Post-rollback actions",
                                   [(item.item, item.id) for item in after], locked)
             with TabPane("Report", id="tab-report"), _pane():
@@ -130,7 +132,8 @@ class PostmortemScreen(Screen[None]):
                 yield LineList("prevention", title="Our own measures",
                                placeholder="another measure (Enter adds)", read_only=locked)
             with TabPane("Re-release", id="tab-re-release"), _pane():
-                yield self._ticks("pm-criteria", "Before re-attempting the release",
+                yield self._ticks("pm-criteria",
+                                  "Before re-attempting the release (space ticks)",
                                   [(text, key) for key, text in pm.RE_RELEASE_CRITERIA], locked)
         yield Footer()
 
@@ -178,6 +181,8 @@ class PostmortemScreen(Screen[None]):
         self._select("#pm-measures", set(measures))
         ticks = record.get("re_release") or {}
         self._select("#pm-criteria", {k for k, v in ticks.items() if v})
+        self.query_one("#pm-criteria", TickList).border_subtitle = \
+            f"{pm.criteria_met(record)} of {len(pm.RE_RELEASE_CRITERIA)} met"
         self._select("#pm-post-rollback", {k for k, v in state.checks.items() if v == "pass"})
         self._label_tabs(record)
 

@@ -145,7 +145,7 @@ class StartScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f", "follow", "Follow read-only", id="start_follow"),
-        Binding("p", "post_incident", "Post-incident record", id="start_post_incident"),
+        Binding("p", "post_incident", "Postmortem", id="start_post_incident"),
         Binding("slash", "search", "Search", id="start_search"),
         Binding("question_mark,f1", "app.help", "Help", id="start_help"),
         Binding("q", "app.quit_safely", "Quit", id="start_quit"),

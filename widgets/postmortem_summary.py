@@ -15,7 +15,7 @@ from tui.domain.incident import IncidentState
 from widgets.text import inert
 
 LABEL_WIDTH = 12
-DONE_HINT = {"incident report": "tick “Incident report created” below once it is written",
+DONE_HINT = {"incident report": "tick “Incident report created” below when written",
              "postmortem": "ctrl+r marks the record complete"}
 
 
@@ -46,7 +46,7 @@ def _deadline(deadline: pm.Deadline, now: datetime) -> list[tuple[str, str] | st
                                            "! " if deadline.late else "◌ ", "bold")]
     parts.append((deadline.short(now), "bold" if deadline.late else ""))
     if deadline.due_at is not None:
-        parts.append(f" (by {deadline.due_at:%Y-%m-%d %H:%M} UTC)")
+        parts.append(f" ({deadline.due_at:%Y-%m-%d %H:%M} UTC)")
     if deadline.state is not pm.DueState.DONE:
         parts.append(f" — {DONE_HINT[deadline.what]}")
     return parts
@@ -78,8 +78,10 @@ def summary_rows(state: IncidentState, now: datetime) -> Rows:
     _row(text, "Report", *_deadline(report, now))
     _row(text, "Postmortem", *_deadline(postmortem, now))
     written = [key for key in pm.TEXT_SECTIONS if str(record.get(key) or "").strip()]
-    _row(text, "Written", f"{len(written)} of {len(pm.TEXT_SECTIONS)}: ", " · ".join(
-        f"{'✓' if key in written else '◌'} {key.replace('_', ' ')}" for key in pm.TEXT_SECTIONS))
+    unwritten = [key.replace("_", " ") for key in pm.TEXT_SECTIONS if key not in written]
+    _row(text, "Written", ("✓ " if not unwritten else "◌ ", "bold"),
+         f"{len(written)} of {len(pm.TEXT_SECTIONS)} sections",
+         f" — to write: {' · '.join(unwritten)}" if unwritten else "")
     chain = pm.why_chain(record)
     whys = len(record.get("five_whys") or ())
     _row(text, "Five whys", f"{whys} — Root Cause: {inert(chain[-1][1], 160)}" if chain
