@@ -1,10 +1,13 @@
 """`rollback incidents postmortem …` and the deadlines in `rollback incidents list`, as real
-processes on a resolved incident whose journal places the resolution before the real now."""
+processes on a resolved incident whose journal places the resolution before the real now;
+and the list's deadlines in-process at fixed moments."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +16,7 @@ from postmortem_incident import resolution_epoch, write_incident
 from widgets_scenario import INCIDENT_ID
 
 from tui.adapters.journal import read_journal
+from tui.app.commands_incidents import cmd_list
 
 ACTOR = "carol@desk"
 
@@ -186,3 +190,20 @@ def test_open_incidents_list_without_deadlines(run_cli: Any, rollback_home: Path
     # The record may be started while the incident is open; nothing is resumed for it.
     assert _postmortem(run_cli, "why", "pool exhausted").returncode == 0
     assert "due 24h after resolution" in _postmortem(run_cli).stdout
+
+
+def test_list_deadlines_at_a_fixed_moment(rollback_home: Path, capsys: Any) -> None:
+    write_incident(rollback_home)  # resolved 2026-11-30 04:32 UTC
+    resolved = datetime.fromtimestamp(resolution_epoch(), UTC)
+    for after, shown in ((timedelta(hours=19), "[report due in 5h · postmortem due in 29h]"),
+                         (timedelta(hours=30), "[report OVERDUE by 6h · postmortem due in 18h]"),
+                         (timedelta(hours=49, minutes=30),
+                          "[report OVERDUE by 25h · postmortem OVERDUE by 1h]")):
+        assert cmd_list(argparse.Namespace(json=False), now=resolved + after) == 0
+        row = capsys.readouterr().out.splitlines()[1]
+        assert row.startswith(INCIDENT_ID) and row.endswith(shown)
+    assert cmd_list(argparse.Namespace(json=True), now=resolved + timedelta(hours=30)) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert listed["deadlines"] == [
+        {"what": "incident report", "state": "overdue", "due_at": "2026-12-01T04:32:00+00:00"},
+        {"what": "postmortem", "state": "due", "due_at": "2026-12-02T04:32:00+00:00"}]

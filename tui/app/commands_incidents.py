@@ -6,6 +6,7 @@ import argparse
 import difflib
 import json
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from tui.adapters.journal import (
@@ -44,14 +45,13 @@ def _suggestion(incident_id: str, root: Path) -> str:
     return f" (recent: {', '.join(known[:5])})" if known else " (there are no incidents yet)"
 
 
-def cmd_list(args: argparse.Namespace) -> int:
-    """Print incidents, newest first (resolved ones with their report/postmortem deadlines)."""
-    from datetime import UTC, datetime
-
+def cmd_list(args: argparse.Namespace, now: datetime | None = None) -> int:
+    """Print incidents, newest first (resolved ones with their report/postmortem deadlines
+    as of `now`, the real time unless given)."""
     from tui.domain.postmortem import deadline_line, state_deadlines
 
     summaries = list_incidents(resolve_paths().incidents_dir)
-    now = datetime.now(UTC)
+    now = now or datetime.now(UTC)
     if args.json:
         for s in summaries:
             print(json.dumps({"id": s.incident_id, "title": s.state.title,
