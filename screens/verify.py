@@ -74,7 +74,7 @@ class VerifyScreen(IncidentScreen):
         due = state_deadlines(session.snapshot(), now)
         line.display = True
         line.set_class(any(d.late for d in due), "-overdue")
-        line.update(Text.assemble(("Post-incident ", "bold"), deadline_line(due, now)))
+        line.update(Text.assemble(("Post-incident: ", "bold"), deadline_line(due, now)))
 
     @on(Checklist.Toggled)
     def _toggled(self, event: Checklist.Toggled) -> None:

@@ -1,6 +1,7 @@
-"""The post-incident screen with Pilot on a resolved incident: `p` from the verification
-screen, a why, an action item (a bad date refused), a criterion, a text section, mark complete
-— each checked in the journal — and the deadlines on the verify and start screens."""
+"""The post-incident screen with Pilot on a resolved incident: `p` from the closing screen
+and from the start screen; whys, causes, lessons, measures, action items (added — a bad date
+refused —, marked done, removed), criteria, a text section, completion — each checked in the
+journal; a follower cannot write; the deadlines on the closing and start screens."""
 
 from __future__ import annotations
 
@@ -56,7 +57,7 @@ async def test_the_record_from_the_verify_screen(rollback_home: Path) -> None:
         await pilot.pause()
         assert isinstance(app.screen, VerifyScreen)
         line = app.screen.query_one("#post-incident")
-        assert _text(line) == "Post-incident report due in 5h · postmortem due in 29h"
+        assert _text(line) == "Post-incident: report due in 5h · postmortem due in 29h"
         await pilot.press("p")
         screen = await until(pilot, "the post-incident screen",
                              lambda: isinstance(app.screen, PostmortemScreen) and app.screen)
@@ -121,7 +122,7 @@ async def test_the_record_from_the_verify_screen(rollback_home: Path) -> None:
         await pilot.press("escape")
         await until(pilot, "the verify screen", lambda: isinstance(app.screen, VerifyScreen))
         assert _text(app.screen.query_one("#post-incident")) == \
-            "Post-incident report due in 5h · postmortem done"
+            "Post-incident: report due in 5h · postmortem done"
     app.session.close()
 
 
