@@ -8,8 +8,9 @@ off the UI thread and filled in a moment later.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
     from tui.domain.runbook import Runbook
 
 SECTIONS = (("incident", "Open incidents — Enter resumes, f follows read-only"),
-            ("closed", "Recent incidents — Enter shows them read-only"),
+            ("closed", "Recent incidents — Enter reads one, p writes its post-incident record"),
             ("runbook", "New incident — pick a runbook (or type a path to one)"),
             ("drill", "Drills — practise on a simulated cluster"))
 
@@ -42,6 +43,7 @@ class Entry:
     label: str
     detail: str = ""
     held: bool = False
+    late: bool = False  # a closed incident's report or postmortem is overdue
 
     @property
     def option_id(self) -> str:
@@ -62,7 +64,8 @@ def entry_text(entry: Entry) -> Text:
     text.append(f"  {inert(entry.label, 36):<36} ", style="bold" if entry.kind in (
         "incident", "runbook") else "")
     if entry.detail:
-        text.append(inert(entry.detail, 120), style="" if entry.held else "dim")
+        text.append(inert(entry.detail, 120), style="bold" if entry.late else
+                    "" if entry.held else "dim")
     return text
 
 
@@ -101,9 +104,10 @@ def full_entries(paths: Any, now: float) -> tuple[list[Entry], dict[str, Any]]:
             closed = str(state.status) != "open"
             who = (f"● {holder.describe()}" if holder.alive else
                    (f"{state.rollback_status or 'resolved'}" if closed else "○ nobody holds it"))
-            detail = f"{age:>4}  {who}  {state.title}" + (" [drill]" if state.drill else "")
+            due, late = _post_incident(state, now)
+            detail = f"{age:>4}  {who}  {due}{state.title}" + (" [drill]" if state.drill else "")
             entries.append(Entry("closed" if closed else "incident", summary.incident_id,
-                                 summary.incident_id, detail, bool(holder.alive)))
+                                 summary.incident_id, detail, bool(holder.alive), late))
         for item in catalog(paths):
             result = validate_file(item.path)
             if result.runbook is None:
@@ -122,11 +126,26 @@ def full_entries(paths: Any, now: float) -> tuple[list[Entry], dict[str, Any]]:
     return entries, runbooks
 
 
+def _post_incident(state: Any, now: float) -> tuple[str, bool]:
+    """`report due in 5h · postmortem due in 29h  ` for a resolved incident with work left
+    (OVERDUE when late), and whether anything is late."""
+    from tui.domain.postmortem import DueState, deadline_line, state_deadlines
+
+    if not state.resolved_at:
+        return "", False
+    moment = datetime.fromtimestamp(now, UTC)
+    due = state_deadlines(state, moment)
+    if all(d.state is DueState.DONE for d in due):
+        return "", False
+    return f"{deadline_line(due, moment)}  ", any(d.late for d in due)
+
+
 class StartScreen(Screen[None]):
     """Resume, start, or practise."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f", "follow", "Follow read-only", id="start_follow"),
+        Binding("p", "post_incident", "Postmortem", id="start_post_incident"),
         Binding("slash", "search", "Search", id="start_search"),
         Binding("question_mark,f1", "app.help", "Help", id="start_help"),
         Binding("q", "app.quit_safely", "Quit", id="start_quit"),
@@ -192,7 +211,7 @@ class StartScreen(Screen[None]):
             options += [Option(entry_text(e), id=e.option_id) for e in shown]
         menu.set_options(options)
         ids = [o.id for o in options]
-        if highlighted in ids:
+        if highlighted is not None and highlighted in ids:  # headers have no id
             menu.highlighted = ids.index(highlighted)
         elif menu.option_count:
             menu.highlighted = next((i for i, o in enumerate(options) if not o.disabled), None)
@@ -229,6 +248,7 @@ class StartScreen(Screen[None]):
         elif entry is not None:
             about = entry.detail
         self.query_one("#start-about", Static).update(Text(inert(about)))
+        self.refresh_bindings()  # `p` applies to a closed incident only
 
     @on(OptionList.OptionSelected, "#start-menu")
     def _chosen(self, event: OptionList.OptionSelected) -> None:
@@ -246,10 +266,36 @@ class StartScreen(Screen[None]):
 
     def action_follow(self) -> None:
         """Follow the highlighted incident read-only."""
-        option = self.query_one("#start-menu", OptionList).highlighted_option
-        entry = self._entry(option.id if option else None)
+        entry = self._highlighted()
         if entry is not None and entry.kind in ("incident", "closed"):
             self._open(lambda opener: opener.follow(entry.key), f"follow {entry.key}")
+
+    def _highlighted(self) -> Entry | None:
+        option = self.query_one("#start-menu", OptionList).highlighted_option
+        return self._entry(option.id if option else None)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The post-incident record is offered on a closed incident."""
+        if action == "post_incident":
+            entry = self._highlighted()
+            return entry is not None and entry.kind == "closed"
+        return True
+
+    def action_post_incident(self) -> None:
+        """Write the highlighted closed incident's post-incident record (five whys, causes,
+        lessons, action items, re-release criteria)."""
+        entry = self._highlighted()
+        if entry is None or entry.kind != "closed":
+            return
+
+        def show(session: Any) -> None:
+            from screens.postmortem import PostmortemScreen
+
+            self.rollback_app.attach(session)
+            self.app.push_screen(PostmortemScreen())
+
+        self._open(lambda opener: opener.post_incident(entry.key),
+                   f"open {entry.key}'s post-incident record", show)
 
     # ---- opening -----------------------------------------------------------------------------
     def _new_incident(self, path: Path) -> None:
@@ -287,10 +333,12 @@ class StartScreen(Screen[None]):
         self.app.push_screen(TextEntryScreen(f"Drill {scenario}", "Speed (1 = real time, 20 = "
                                              "twenty times faster):", value="1"), start)
 
-    def _open(self, make: Any, label: str) -> None:
+    def _open(self, make: Any, label: str,
+              done: Callable[[Any], None] | None = None) -> None:
         opener = self.rollback_app.context.opener
         if opener is None:
             self.notify("this app cannot open incidents", severity="error")
             return
         self.notify(f"{label}…", timeout=3)
-        self.rollback_app.run_in_session(label, lambda: make(opener), self.rollback_app.attach)
+        self.rollback_app.run_in_session(label, lambda: make(opener),
+                                         done or self.rollback_app.attach)

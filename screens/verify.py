@@ -4,14 +4,18 @@ by, and closing the incident."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.widgets import Static
 
 from screens.base import IncidentScreen
 from tui.domain.checklist import checklist, derive_status
+from tui.domain.postmortem import deadline_line, state_deadlines
 from tui.domain.status import CheckStatus, Phase, RollbackStatus
 from widgets.checklist import Checklist
 
@@ -25,19 +29,23 @@ class VerifyScreen(IncidentScreen):
         Binding("a", "run_checks", "Run automatic checks", id="verify_checks"),
         Binding("ctrl+r", "resolve", "Close the incident", id="verify_resolve", priority=True),
         Binding("e", "export", "Export", id="verify_export"),
+        Binding("p", "postmortem", "Postmortem", id="verify_postmortem"),
     ]
 
     def compose_work(self) -> ComposeResult:
-        """The checklist (status banner included)."""
+        """The post-incident deadlines (once closed) and the checklist (status banner
+        included)."""
+        yield Static(id="post-incident")
         yield Checklist(id="checklist")
 
     def on_mount(self) -> None:
         """Show the marks; evaluate the automatic items once when first arriving."""
         self.incident_changed()
+        self.set_interval(30, self._post_incident)
         self.query_one(Checklist).focus()
         session = self.session
-        if session is None or not self.writable:
-            return
+        if session is None or not self.writable or session.state.resolved_at:
+            return  # a closed incident opened for its post-incident record is not re-checked
         automatic = [i for i in session.runbook.checklist_items()
                      if i.automatic and i.id not in {g.id for g in session.gate_items()}]
         if any(session.state.check_status(i.id) is CheckStatus.OPEN for i in automatic) and \
@@ -53,6 +61,21 @@ class VerifyScreen(IncidentScreen):
         widget = self.query_one(Checklist)
         widget.sections = checklist(session.runbook, state, session.values)
         widget.summary = derive_status(session.runbook, state)
+        self._post_incident()
+
+    def _post_incident(self) -> None:
+        """Once closed: `report due in 5h · postmortem due in 29h` (OVERDUE when late)."""
+        session = self.session
+        line = self.query_one("#post-incident", Static)
+        self.refresh_bindings()
+        if session is None or session.state.resolved_at is None:
+            line.display = False
+            return
+        now = datetime.fromtimestamp(self.app_clock(), UTC)
+        due = state_deadlines(session.snapshot(), now)
+        line.display = True
+        line.set_class(any(d.late for d in due), "-overdue")
+        line.update(Text.assemble(("Post-incident: ", "bold"), deadline_line(due, now)))
 
     @on(Checklist.Toggled)
     def _toggled(self, event: Checklist.Toggled) -> None:
@@ -88,7 +111,15 @@ class VerifyScreen(IncidentScreen):
         """Checks and closing need a writable, open incident."""
         if action in ("run_checks", "resolve"):
             return self.writable
+        if action == "postmortem":  # the record is written once the incident is closed
+            return self.session is not None and self.session.state.resolved_at is not None
         return super().check_action(action, parameters)
+
+    def action_postmortem(self) -> None:
+        """The post-incident record: five whys, causes, lessons, action items, criteria."""
+        from screens.postmortem import PostmortemScreen
+
+        self.app.push_screen(PostmortemScreen())
 
     def action_run_checks(self) -> None:
         """Evaluate every automatic item now (journaled)."""

@@ -35,7 +35,9 @@ def test_list_empty_and_with_incidents(run_cli) -> None:
         "\n") if line]
     assert rows == [{"id": incident_id, "title": "checkout 5xx", "runbook": "revert-deployment",
                      "status": "open", "opened_at": rows[0]["opened_at"], "events": 4,
-                     "drill": False, "intact": True}]
+                     "drill": False, "intact": True, "deadlines": [
+                         {"what": "incident report", "state": "not yet", "due_at": None},
+                         {"what": "postmortem", "state": "not yet", "due_at": None}]}]
 
 
 def test_show_replays_state_and_never_shows_secrets(run_cli) -> None:

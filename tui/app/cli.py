@@ -81,9 +81,12 @@ def build_parser() -> argparse.ArgumentParser:
         commands_drill,
         commands_export,
         commands_follow,
+        commands_postmortem,
         commands_resume,
         commands_run,
     )
+
+    commands_postmortem.add_parser(inc)
 
     commands_drill.add_parser(commands)
     commands_run.add_parser(commands)

@@ -6,6 +6,7 @@ import argparse
 import difflib
 import json
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from tui.adapters.journal import (
@@ -44,15 +45,20 @@ def _suggestion(incident_id: str, root: Path) -> str:
     return f" (recent: {', '.join(known[:5])})" if known else " (there are no incidents yet)"
 
 
-def cmd_list(args: argparse.Namespace) -> int:
-    """Print incidents, newest first."""
+def cmd_list(args: argparse.Namespace, now: datetime | None = None) -> int:
+    """Print incidents, newest first (resolved ones with their report/postmortem deadlines
+    as of `now`, the real time unless given)."""
+    from tui.domain.postmortem import deadline_line, state_deadlines
+
     summaries = list_incidents(resolve_paths().incidents_dir)
+    now = now or datetime.now(UTC)
     if args.json:
         for s in summaries:
             print(json.dumps({"id": s.incident_id, "title": s.state.title,
                               "runbook": s.state.runbook_id, "status": s.state.status,
                               "opened_at": s.state.opened_at, "events": s.state.event_count,
-                              "drill": s.state.drill, "intact": s.intact}))
+                              "drill": s.state.drill, "intact": s.intact,
+                              "deadlines": [d.to_dict() for d in state_deadlines(s.state, now)]}))
         return EXIT_OK
     if not summaries:
         print("no incidents yet", file=sys.stderr)
@@ -62,6 +68,8 @@ def cmd_list(args: argparse.Namespace) -> int:
     for s in summaries:
         status = s.state.status + ("" if s.intact else "!")
         title = s.state.title + (" (drill)" if s.state.drill else "")
+        if s.state.resolved_at:
+            title += f"  [{deadline_line(state_deadlines(s.state, now), now)}]"
         print(f"{s.incident_id:<{width}}  {status:<8}  {s.state.event_count:>6}  "
               f"{(s.state.runbook_id or '-'):<22}  {title}")
     return EXIT_OK
@@ -184,12 +192,13 @@ def cmd_note(args: argparse.Namespace) -> int:
 def run(args: argparse.Namespace) -> int:
     """Dispatch an `incidents` subcommand."""
     from tui.adapters.journal import JournalError
+    from tui.app.commands_postmortem import cmd_postmortem
     from tui.app.config import ConfigError
     from tui.app.incident_lookup import IncidentLookupError
     from tui.session.core import SessionError
 
     handlers = {"list": cmd_list, "show": cmd_show, "verify": cmd_verify, "check": cmd_check,
-                "note": cmd_note}
+                "note": cmd_note, "postmortem": cmd_postmortem}
     try:
         return handlers[args.subcommand](args)
     except (JournalNotFoundError, ValueError, IncidentLookupError, SessionError,

@@ -97,6 +97,16 @@ class Opener:
         config.headless, config.confirmer, config.confirmed_by = False, self.confirm, ""
         return IncidentSession.resume(found.folder, found.runbook, found.runbook_bytes, config)
 
+    def post_incident(self, incident_id: str) -> IncidentSession:
+        """Open a resolved incident for its post-incident record (nothing is resumed)."""
+        from tui.app.incident_lookup import find_incident, session_config
+        from tui.session.session import IncidentSession
+
+        found = find_incident(incident_id, self.paths, self.actor)
+        config = session_config(found.state, self.paths, self.settings, _NoFlags(), self.actor)
+        config.headless, config.confirmer, config.confirmed_by = False, self.confirm, ""
+        return IncidentSession.attach_post_incident(found.folder, found.runbook, config)
+
     def follow(self, incident_id: str) -> IncidentSession:
         """A read-only view of an incident (another process may hold it)."""
         from tui.app.incident_lookup import find_incident

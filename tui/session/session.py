@@ -7,11 +7,12 @@ from tui.session.core import SessionConfig, SessionError, refuse
 from tui.session.deciding import DecidingMixin, DecisionInput, UndoTarget
 from tui.session.events import ConfirmationRequest
 from tui.session.executing import ExecutingMixin
+from tui.session.postmortem import PostmortemMixin
 from tui.session.resumption import InterruptedStep, Resumption
 from tui.session.verifying import VerifyingMixin
 
 
-class IncidentSession(VerifyingMixin, ExecutingMixin, DecidingMixin):
+class IncidentSession(PostmortemMixin, VerifyingMixin, ExecutingMixin, DecidingMixin):
     """An incident being worked on (or followed): assess, decide, run, verify, resolve."""
 
 
