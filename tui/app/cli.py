@@ -76,6 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
     inc_note.add_argument("incident", metavar="ID")
     inc_note.add_argument("text", metavar="TEXT")
     from tui.app import commands_drill, commands_follow, commands_resume, commands_run
+    from tui.app.commands_update import add_parser as add_update_parser
+
+    add_update_parser(inc)
 
     commands_drill.add_parser(commands)
     commands_run.add_parser(commands)
