@@ -26,6 +26,7 @@ ATTEMPTS = 3
 BACKOFF = 0.5  # seconds before the second attempt, doubled before each one after
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})  # 429: the server asks to come back
 BODY_SHOWN = 200  # characters of an error answer quoted in the message
+SEGMENT_MIN = 8  # path segments this long are masked too: shorter ones are words like "hooks"
 
 
 class WebhookError(Exception):
@@ -83,10 +84,12 @@ class Webhook:
         return f"{self.name} ({mask_url(self.url)})"
 
     def redactor(self) -> Redactor:
-        """Masks the URL, its path and query, and the token, wherever they appear."""
+        """Masks the URL, its path, its longer path segments, its query, and the token,
+        wherever they appear (a server may echo one segment of the path: the key)."""
         parts = urlsplit(self.url)
-        secrets = [self.url, parts.path if len(parts.path) > 1 else "", parts.query,
-                   parts.password or "", self.token or ""]
+        segments = [s for s in parts.path.split("/") if len(s) >= SEGMENT_MIN]
+        secrets = [self.url, parts.path if len(parts.path) > 1 else "", *segments,
+                   parts.query, parts.password or "", self.token or ""]
         return Redactor([s for s in secrets if s and len(s) >= 4])
 
 
