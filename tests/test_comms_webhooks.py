@@ -4,6 +4,7 @@ listening, a server slower than the timeout; the URL path and token never in a m
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from webhook_server import unused_port, webhook_server
@@ -17,6 +18,7 @@ from tui.adapters.webhooks import (
     post,
     resolve,
 )
+from tui.app.config import ConfigError, load_settings
 from tui.domain.comms import Draft
 from tui.domain.webhooks import WebhookSetting, payload
 
@@ -131,3 +133,25 @@ def test_mask_url_keeps_scheme_host_and_port_only() -> None:
         "https://hooks.slack.com/…"
     assert mask_url("http://127.0.0.1:8080") == "http://127.0.0.1:8080"
     assert json.dumps(mask_url("https://h/")) == '"https://h"'
+
+
+def test_webhooks_are_read_from_the_settings_file(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text("webhooks:\n  - name: team-chat\n    url: https://hooks.example/T/B/X\n"
+                    "  - name: status\n    format: json\n    token_env: STATUS_TOKEN\n"
+                    "    timeout: 3s\n")
+    assert load_settings(path).webhooks == (
+        WebhookSetting("team-chat", url="https://hooks.example/T/B/X"),
+        WebhookSetting("status", format="json", token_env="STATUS_TOKEN", timeout="3s"))
+
+
+def test_webhook_settings_problems_name_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text("webhooks:\n  - name: chat\n    format: xml\n  - name: chat\n"
+                    "  - url: https://x/y\n")
+    with pytest.raises(ConfigError) as raised:
+        load_settings(path)
+    message = str(raised.value)
+    assert f"{path}:3:" in message and "xml" in message
+    assert f"{path}:4:" in message and "webhook name 'chat' is used twice" in message
+    assert f"{path}:5:5: missing required key 'name' in a webhook" in message
