@@ -10,18 +10,20 @@ value taken from the journal, the parameters or the runbook is made literal plai
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from tui.domain.checklist import derive_status
 from tui.domain.comms_cadence import (
     Cadence,
+    at_text,
     cadence,
+    duration_in_words,
     epoch,
     next_update_number,
+    seconds_of,
     spoken_duration,
     update_every,
 )
@@ -38,7 +40,6 @@ from tui.domain.comms_catalog import (
     UnknownTemplate,
     template,
 )
-from tui.domain.durations import parse_duration
 from tui.domain.incident import IncidentState
 from tui.domain.runbook import Runbook, render_args
 from tui.domain.safe_text import plain
@@ -95,28 +96,6 @@ def default_channel(template_id: str, runbook: Runbook) -> str:
     chat = [c for c in known if c not in (first("status page", "statuspage"),
                                           first("email", "stakeholder"))]
     return chat[0] if chat else "team chat"
-
-
-def at_text(moment: float, now: datetime) -> str:
-    """`04:26 UTC`, with the date when it is not today's (UTC)."""
-    when = datetime.fromtimestamp(moment, UTC)
-    if when.date() == now.astimezone(UTC).date():
-        return when.strftime("%H:%M UTC")
-    return when.strftime("%Y-%m-%d %H:%M UTC")
-
-
-_SPOKEN = re.compile(r"~?\s*(\d+(?:\.\d+)?)\s*(s|secs?|seconds?|m|mins?|minutes?|h|hrs?|"
-                     r"hours?)\.?", re.ASCII | re.IGNORECASE)
-_UNIT = {"s": 1.0, "m": 60.0, "h": 3600.0}
-
-
-def duration_in_words(text: str) -> float | None:
-    """Seconds of an expected resolution such as `10m`, `1h30m`, `~15 min`, `2 hours`."""
-    try:
-        return parse_duration(text)
-    except ValueError:
-        match = _SPOKEN.fullmatch(text.strip())
-        return float(match.group(1)) * _UNIT[match.group(2)[0].lower()] if match else None
 
 
 # ---- what the messages say -------------------------------------------------------------------
@@ -211,7 +190,7 @@ class _Facts:
         eta, now = self.eta(), self.now.timestamp()
         if eta is not None and eta > now:
             return spoken_duration(eta - now)
-        left = sum(_seconds(s.duration) for s in self.runbook.steps
+        left = sum(seconds_of(s.duration) for s in self.runbook.steps
                    if not self.state.step_status(s.id).done)
         if left > 0 and self.state.decided:
             return spoken_duration(left)
@@ -237,13 +216,6 @@ class _Facts:
             return literal(render_args(step.title, self.values), 200)
         except ValueError:
             return literal(step.title, 200)
-
-
-def _seconds(duration: str | None) -> float:
-    try:
-        return parse_duration(duration) if duration else 0.0
-    except ValueError:
-        return 0.0
 
 
 def progress(facts: _Facts) -> list[str]:

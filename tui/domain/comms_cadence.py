@@ -1,12 +1,14 @@
 """The status-update cadence (seed §5.1: "Status Updates Every 15 Minutes"): when the next
 update is due, counted from the last status update sent — before the first one, from the
-decision, or from the opening before a decision — and the reminders that follow from it."""
+decision, or from the opening before a decision — the reminders that follow from it, and
+times and durations said in words."""
 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from tui.domain.comms_catalog import STATUS_UPDATE
@@ -50,6 +52,36 @@ def next_update_number(state: IncidentState) -> int:
     sent = status_updates(state)
     numbers = [n for c in sent if isinstance(n := c.get("number"), int)]
     return max([len(sent), *numbers]) + 1
+
+
+def at_text(moment: float, now: datetime) -> str:
+    """`04:26 UTC`, with the date when it is not today's (UTC)."""
+    when = datetime.fromtimestamp(moment, UTC)
+    if when.date() == now.astimezone(UTC).date():
+        return when.strftime("%H:%M UTC")
+    return when.strftime("%Y-%m-%d %H:%M UTC")
+
+
+_SPOKEN = re.compile(r"~?\s*(\d+(?:\.\d+)?)\s*(s|secs?|seconds?|m|mins?|minutes?|h|hrs?|"
+                     r"hours?)\.?", re.ASCII | re.IGNORECASE)
+_UNIT = {"s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def duration_in_words(text: str) -> float | None:
+    """Seconds of an expected resolution such as `10m`, `1h30m`, `~15 min`, `2 hours`."""
+    try:
+        return parse_duration(text)
+    except ValueError:
+        match = _SPOKEN.fullmatch(text.strip())
+        return float(match.group(1)) * _UNIT[match.group(2)[0].lower()] if match else None
+
+
+def seconds_of(duration: str | None) -> float:
+    """Seconds of a runbook duration such as `2m`; 0 when missing or unreadable."""
+    try:
+        return parse_duration(duration) if duration else 0.0
+    except ValueError:
+        return 0.0
 
 
 @dataclass(frozen=True)
