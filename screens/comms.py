@@ -169,6 +169,8 @@ class CommsScreen(Screen[None]):
         templates = self.query_one("#comms-templates", OptionList)
         templates.highlighted = [t.id for t in TEMPLATES].index(self.template)
         templates.focus()
+        # Messages are prose: "[DRILL]" is no pair of brackets to match.
+        self.query_one("#comms-draft", TextArea).match_cursor_bracket = False
         self.watch(self.rollback_app, "incident", self._incident, init=True)
         self.set_interval(1.0, self._tick)
         self.set_class(self.app.size.width < NARROW, "-narrow")
