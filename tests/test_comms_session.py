@@ -121,7 +121,7 @@ def test_cli_prints_marks_sent_and_sends(drill, run_cli) -> None:
     with webhook_server((200, 0.0)) as server:
         os.environ["ROLLBACK_WEBHOOK_CHAT_URL"] = server.url
         try:
-            sent = run_cli("incidents", "update", incident_id, "--send", "chat")
+            sent = run_cli("incidents", "update", incident_id, "--send")  # the only one
         finally:
             del os.environ["ROLLBACK_WEBHOOK_CHAT_URL"]
     assert sent.returncode == 0, sent.stderr
@@ -144,6 +144,9 @@ def test_cli_errors_are_clear_and_keep_the_journal(drill, run_cli) -> None:
          "no message template 'nope' (templates: status-update, announcement"),
         (("incidents", "update", incident_id, "--send", "pager"), 2,
          "no webhook 'pager' (webhooks: none configured"),
+        (("incidents", "update", incident_id, "--send"), 2,
+         ("say which webhook to send to (webhooks: none configured: add webhooks: to the "
+         "settings file or set ROLLBACK_WEBHOOK_<NAME>_URL)")),
         (("incidents", "update", incident_id, "--channel", "#x"), 2,
          "--channel goes with --mark-sent or --send"),
     ]

@@ -155,3 +155,10 @@ def test_webhook_settings_problems_name_the_line(tmp_path: Path) -> None:
     assert f"{path}:3:" in message and "xml" in message
     assert f"{path}:4:" in message and "webhook name 'chat' is used twice" in message
     assert f"{path}:5:5: missing required key 'name' in a webhook" in message
+
+
+def test_with_no_name_the_only_webhook_is_taken() -> None:
+    one = [WebhookSetting("chat", url="https://x/y")]
+    assert find("", one) is one[0]
+    with pytest.raises(WebhookError, match=r"say which webhook to send to \(webhooks: a, b\)"):
+        find("", [WebhookSetting("a"), WebhookSetting("b")])

@@ -57,13 +57,18 @@ def available(configured: Sequence[WebhookSetting], environ: Mapping[str, str]
 
 
 def find(name: str, webhooks: Sequence[WebhookSetting]) -> WebhookSetting:
-    """The webhook called `name` (WebhookError listing the known ones)."""
+    """The webhook called `name`, or with no name the only one (WebhookError listing the
+    known ones)."""
+    names = ", ".join(w.name for w in webhooks) or "none configured: add webhooks: to the " \
+        "settings file or set ROLLBACK_WEBHOOK_<NAME>_URL"
+    if not name:
+        if len(webhooks) == 1:
+            return webhooks[0]
+        raise WebhookError(f"say which webhook to send to (webhooks: {names})")
     match = next((w for w in webhooks if w.name == name), None)
     if match is None:
         match = next((w for w in webhooks if env_name(w.name) == env_name(name)), None)
     if match is None:
-        names = ", ".join(w.name for w in webhooks) or "none configured: add webhooks: to " \
-            "the settings file or set ROLLBACK_WEBHOOK_<NAME>_URL"
         raise WebhookError(f"no webhook {plain(name, 60)!r} (webhooks: {names})")
     return match
 

@@ -1,4 +1,4 @@
-"""`rollback incidents update ID [--template T] [--mark-sent | --send WEBHOOK] [--channel C]`:
+"""`rollback incidents update ID [--template T] [--mark-sent | --send [WEBHOOK]] [--channel C]`:
 a message of the seed filled from the incident, printed; journaled as sent by hand, or posted
 to a webhook and journaled. The message goes to stdout alone, so it can be piped."""
 
@@ -27,7 +27,8 @@ def add_parser(incidents: Any) -> None:
     how = update.add_mutually_exclusive_group()
     how.add_argument("--mark-sent", action="store_true",
                      help="journal that the message was posted by hand")
-    how.add_argument("--send", metavar="WEBHOOK", help="post it to this webhook, journaled")
+    how.add_argument("--send", nargs="?", const="", metavar="WEBHOOK",
+                     help="post it to this webhook (the only one when not named), journaled")
     update.add_argument("--channel", help="where it was posted (default: the runbook's "
                         "channel for this message; with --send, the webhook's name)")
 
@@ -43,14 +44,15 @@ def cmd_update(args: argparse.Namespace) -> int:
     from tui.session.session import IncidentSession
 
     template(args.template)  # an unknown id is a usage error before anything is opened
-    if args.channel is not None and not (args.mark_sent or args.send):
+    sending = args.send is not None
+    if args.channel is not None and not (args.mark_sent or sending):
         raise ValueError("--channel goes with --mark-sent or --send")
     paths = resolve_paths()
     settings = load_settings(paths.config_file)
     actor = settings.actor or actor_name()
     found = find_incident(args.incident, paths, actor)
     config = session_config(found.state, paths, settings, argparse.Namespace(), actor)
-    if args.mark_sent or args.send:
+    if args.mark_sent or sending:
         session = IncidentSession.resume(found.folder, found.runbook, found.runbook_bytes,
                                          config, announce=False, resolved_ok=True)
     else:  # printing changes nothing: no lock, so it works while the TUI holds the incident
@@ -58,7 +60,7 @@ def cmd_update(args: argparse.Namespace) -> int:
     session.comms_templates = paths.config_file.parent / "templates"
     try:
         draft = session.draft(args.template)
-        webhook = find(args.send, session.webhooks(settings.webhooks)) if args.send else None
+        webhook = find(args.send, session.webhooks(settings.webhooks)) if sending else None
         print(draft.text)
         if webhook is not None:
             delivery = session.send(args.template, draft.text, webhook, channel=args.channel or "")
