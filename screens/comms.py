@@ -21,6 +21,7 @@ from screens.base import NARROW, context_info
 from tui.domain.comms import STATUS_UPDATE, TEMPLATES, Draft, literal, next_update_number
 from tui.domain.comms import template as template_info
 from tui.domain.comms_cadence import Cadence, cadence, epoch, spoken_duration
+from tui.session.core import SessionError
 from widgets.context_bar import ContextBar
 from widgets.text import inert
 from widgets.timefmt import clock_text
@@ -293,7 +294,8 @@ class CommsScreen(Screen[None]):
 
         def done(_number: object) -> None:
             self._edits.pop(template, None)
-            self.notify(f"{title} journaled as sent to {inert(channel, 60)}", timeout=4)
+            self.notify(f"{title} journaled as sent to {inert(channel, 60)}", timeout=4,
+                        markup=False)
             self._show(self.template)
 
         self.rollback_app.run_in_session(
@@ -319,15 +321,22 @@ class CommsScreen(Screen[None]):
         def send() -> Any:
             try:
                 delivery = self.session.send(template, text, webhook, channel=channel)
+            except SessionError as exc:  # journaled by the session; the draft stays here
+                self.app.call_from_thread(self._sent, f"not sent: {exc}")
+                return None
             except Exception as exc:
                 self.app.call_from_thread(self._sent, f"not sent: {exc}")
-                raise  # the app's worker handler notifies it too
+                raise  # the app's worker handler notifies and journals it
             self.app.call_from_thread(self._sent, "")
             return delivery
 
         def done(delivery: Any) -> None:
+            if delivery is None:  # why is under the editor; the draft stays as edited
+                self.notify("not sent: the draft is kept", severity="error", timeout=8)
+                return
             self._edits.pop(template, None)
-            self.notify(inert(delivery.message), timeout=5)
+            if delivery is not None:
+                self.notify(inert(delivery.message), timeout=5, markup=False)
             self._show(self.template)
 
         self.rollback_app.run_in_session(f"send to webhook {webhook.name}", send, done)

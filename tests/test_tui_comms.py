@@ -14,7 +14,7 @@ from typing import Any
 from conftest import REPO
 from test_run_headless import SPEED, _params
 from test_session import _decide
-from textual.widgets import Static, TextArea
+from textual.widgets import Input, Static, TextArea
 from tui_driver import until
 from webhook_server import webhook_server
 
@@ -87,13 +87,16 @@ async def test_pick_edit_save_and_mark_sent(drill, rollback_home: Path) -> None:
         drafted = await until(pilot, "comms.drafted", lambda: _events(app, "comms.drafted"))
         assert drafted[0]["data"]["template"] == "announcement"
         assert drafted[0]["data"]["text"].endswith("Bridge: #war-room")
+        screen.query_one("#comms-channel", Input).value = "[b]#war-room[/b]"  # data, not markup
         await pilot.press("m")
         sent = await until(pilot, "comms.sent", lambda: _events(app, "comms.sent"))
-        assert sent[0]["data"] == {"template": "announcement", "channel": "#incident channel",
+        assert sent[0]["data"] == {"template": "announcement", "channel": "[b]#war-room[/b]",
                                    "text": drafted[0]["data"]["text"], "via": "manual"}
         assert sent[0]["actor"] == "alice@drill"
+        assert any(n.message == "Rollback announcement journaled as sent to [b]#war-room[/b]"
+                   for n in app._notifications)
         await until(pilot, "the sent list",
-                    lambda: "announcement → #incident channel" in str(
+                    lambda: "announcement → [b]#war-room[/b]" in str(
                         screen.query_one("#comms-sent", Static).render()))
         await pilot.press("up")  # a status update: sending one restarts the clock
         await until(pilot, "the status update", lambda: "Status Update #1" in _editor(app).text)
@@ -130,6 +133,7 @@ async def test_send_to_a_webhook_then_a_failure_keeps_the_draft(drill, rollback_
                 and text)
             assert "not sent after 3 attempt(s): HTTP 500" in status
             assert "the draft is kept" in status and "SECRETPATH" not in status
+            assert any(n.message == "not sent: the draft is kept" for n in app._notifications)
             assert _editor(app).text.startswith("EDITED [DRILL] 🚨")
             drafted = _events(app, "comms.drafted")
             assert drafted[-1]["data"]["text"] == _editor(app).text
