@@ -215,3 +215,32 @@ def test_spoken_durations_round_up() -> None:
     assert [spoken_duration(s) for s in (0, 45, 60, 61, 900, 5400, 7200)] == [
         "0 seconds", "45 seconds", "1 minute", "2 minutes", "15 minutes",
         "1 hour 30 minutes", "2 hours"]
+
+
+def test_a_saved_draft_is_offered_until_it_is_sent() -> None:
+    from screens.comms import saved_draft
+
+    journal = _decided()
+    journal.add(5, "comms.drafted", template="status-update", number=1, text="edited #1")
+    journal.add(5, "comms.drafted", template="announcement", text="edited announcement")
+    assert saved_draft(journal.state(), "status-update") == "edited #1"
+    assert saved_draft(journal.state(), "announcement") == "edited announcement"
+    journal.add(6, "comms.sent", template="status-update", number=1, channel="c",
+                text="edited #1", via="manual")
+    assert saved_draft(journal.state(), "status-update") is None  # #2 is due now: fill anew
+    assert saved_draft(journal.state(), "stakeholder-notification") is None
+
+
+def test_stale_feeds_become_blockers() -> None:
+    from screens.comms import feed_blockers
+    from tui.adapters.kube_reflector import ReflectorState, ReflectorStatus
+    from tui.domain.metrics import metric_view
+
+    now = (T0 + timedelta(minutes=9)).timestamp()
+    assert feed_blockers(ReflectorStatus(ReflectorState.WATCHING, "ok"), {}, now) == []
+    kube = ReflectorStatus(ReflectorState.RETRYING, "refused", stale_since=now - 120)
+    metric = RUNBOOK.metrics[0]
+    views = {metric.name: metric_view(metric, (), now=now, stale_since=now - 60)}
+    assert feed_blockers(kube, views, now) == [
+        "The cluster feed is stale since 04:07 UTC: pod and rollout figures may be out of date",
+        f"Metrics not updating ({metric.name}): Prometheus unreachable"]
