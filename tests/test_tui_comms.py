@@ -133,7 +133,8 @@ async def test_send_to_a_webhook_then_a_failure_keeps_the_draft(drill, rollback_
                 and text)
             assert "not sent after 3 attempt(s): HTTP 500" in status
             assert "the draft is kept" in status and "SECRETPATH" not in status
-            assert any(n.message == "not sent: the draft is kept" for n in app._notifications)
+            await until(pilot, "the failure notice", lambda: any(
+                n.message == "not sent: the draft is kept" for n in app._notifications))
             assert _editor(app).text.startswith("EDITED [DRILL] 🚨")
             drafted = _events(app, "comms.drafted")
             assert drafted[-1]["data"]["text"] == _editor(app).text
