@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
+from weakref import WeakKeyDictionary
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -13,6 +14,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer
 
+from tui.domain.comms_cadence import UpdateReminder, cadence
 from tui.domain.durations import parse_duration
 from tui.domain.status import Phase
 from widgets.context_bar import ContextBar, ContextInfo
@@ -27,7 +29,8 @@ if TYPE_CHECKING:
     from tui.session.session import IncidentSession
 
 NARROW = 100  # columns below which the evidence folds into tabs under the work
-DEFAULT_CADENCE = 15 * 60  # the seed's status updates every 15 minutes
+# One reminder per incident, whichever phase screen is up: switching screens never repeats it.
+_REMINDERS: WeakKeyDictionary[IncidentSession, UpdateReminder] = WeakKeyDictionary()
 
 
 def _epoch(ts: str | None) -> float | None:
@@ -55,15 +58,6 @@ def relisted(snapshot: Any) -> _Relisted:
     return _Relisted(snapshot.rows, frozenset(snapshot.rows))
 
 
-def cadence(session: IncidentSession) -> float:
-    """Seconds between status updates: the runbook's communication.update_every, else 15m."""
-    text = str(session.runbook.communication.get("update_every") or "")
-    try:
-        return parse_duration(text) if text else DEFAULT_CADENCE
-    except ValueError:
-        return DEFAULT_CADENCE
-
-
 def context_info(session: IncidentSession, phase: Phase, held_by: str | None = None
                  ) -> ContextInfo:
     """The context bar's facts, from the journal and the session's settings."""
@@ -75,15 +69,14 @@ def context_info(session: IncidentSession, phase: Phase, held_by: str | None = N
     if detected is None and opened is not None:
         minutes = ((state.assessment or {}).get("inputs") or {}).get("duration_minutes")
         detected = opened - float(minutes) * 60 if isinstance(minutes, int | float) else opened
-    last_update = max((_epoch(c.get("sent_at")) or 0.0 for c in state.comms), default=0.0)
-    base = max(last_update, opened or 0.0)
     return ContextInfo(
         context=str(cluster.get("context") or config.context or "not connected"),
         namespace=str(values.get("namespace") or cluster.get("namespace") or
                       config.namespace or "?"),
         deployment=str(values.get("deployment") or values.get("service") or ""),
         incident_id=session.incident_id, phase=phase, detected_at=detected,
-        update_due_at=(base + cadence(session)) if base and phase is not Phase.CLOSED else None,
+        update_due_at=cadence(state, session.runbook).due_at if phase is not Phase.CLOSED
+        else None,
         drill=state.drill or config.drill, dry_run=state.dry_run or config.dry_run,
         read_only=session.read_only, held_by=held_by)
 
@@ -95,6 +88,7 @@ class IncidentScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "note", "Note", id="note"),
         Binding("t", "timeline", "Timeline", id="timeline"),
+        Binding("c", "comms", "Comms", id="comms"),
         Binding("1", "evidence('pods')", "Pods tab", id="evidence_pods", show=False),
         Binding("2", "evidence('metrics')", "Metrics tab", id="evidence_metrics", show=False),
         Binding("3", "evidence('rollout')", "Rollout tab", id="evidence_rollout", show=False),
@@ -149,6 +143,8 @@ class IncidentScreen(Screen[None]):
         self.watch(app, "kube_status", self._status_changed, init=False)
         self.watch(app, "metrics", self._metrics_changed, init=False)
         self._apply_width(app.size.width)
+        self._remind_update()  # an update already overdue is said on arrival, not a tick later
+        self.set_interval(1.0, self._remind_update)
 
     def _pods_changed(self, value: Any) -> None:
         self._feed("pods", value)
@@ -238,6 +234,18 @@ class IncidentScreen(Screen[None]):
                                                              current=phase)
         self.incident_changed()
 
+    def _remind_update(self) -> None:
+        """A status update due: say so once; overdue: again every few minutes until sent."""
+        session, state = self.session, self.rollback_app.incident
+        if session is None or state is None or session.read_only or \
+                self not in self.app.screen_stack:
+            return
+        reminder = _REMINDERS.setdefault(session, UpdateReminder())
+        found = reminder.check(cadence(state, session.runbook), self.app_clock())
+        if found is not None:
+            self.app.notify(found.message, title="Status update",
+                            severity="error" if found.overdue else "warning", timeout=20)
+
     def incident_changed(self) -> None:
         """Hook: the journal moved on (the screen refreshes what depends on it)."""
 
@@ -250,9 +258,11 @@ class IncidentScreen(Screen[None]):
 
     # ---- actions every phase has --------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Notes need a writable incident."""
+        """Notes need a writable incident; communications an incident."""
         if action == "note":
             return self.writable
+        if action == "comms":
+            return self.session is not None
         return True
 
     def action_note(self) -> None:
@@ -275,6 +285,14 @@ class IncidentScreen(Screen[None]):
         evidence.tab = tab
         if tab == "timeline":
             evidence.show_timeline(self.rollback_app.timeline)
+
+    def action_comms(self) -> None:
+        """Status updates and notices: fill, edit, copy, mark sent or send (journaled)."""
+        from screens.comms import CommsScreen
+
+        opener = self.rollback_app.context.opener
+        webhooks = tuple(opener.settings.webhooks) if opener is not None else ()
+        self.app.push_screen(CommsScreen(webhooks=webhooks))
 
     def action_timeline(self) -> None:
         """The journal's timeline, newest last."""

@@ -85,8 +85,10 @@ def build_parser() -> argparse.ArgumentParser:
         commands_resume,
         commands_run,
     )
+    from tui.app.commands_update import add_parser as add_update_parser
 
     commands_postmortem.add_parser(inc)
+    add_update_parser(inc)
 
     commands_drill.add_parser(commands)
     commands_run.add_parser(commands)

@@ -192,13 +192,15 @@ def cmd_note(args: argparse.Namespace) -> int:
 def run(args: argparse.Namespace) -> int:
     """Dispatch an `incidents` subcommand."""
     from tui.adapters.journal import JournalError
+    from tui.app import commands_update
     from tui.app.commands_postmortem import cmd_postmortem
     from tui.app.config import ConfigError
     from tui.app.incident_lookup import IncidentLookupError
     from tui.session.core import SessionError
 
     handlers = {"list": cmd_list, "show": cmd_show, "verify": cmd_verify, "check": cmd_check,
-                "note": cmd_note, "postmortem": cmd_postmortem}
+                "note": cmd_note, "postmortem": cmd_postmortem,
+                "update": commands_update.run}
     try:
         return handlers[args.subcommand](args)
     except (JournalNotFoundError, ValueError, IncidentLookupError, SessionError,

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tui.domain.webhooks import WebhookSetting
+
 
 def config_spec() -> Any:
     """The settings file's schema (built on first use: a missing file needs no parser)."""
@@ -24,9 +26,57 @@ def config_spec() -> Any:
             Field("theme", Str(templated=False), "Textual theme, e.g. textual-light"),
             Field("keymap", MapOf(Str(templated=False)),
                   "keys for bindings by id, e.g. {stop: 'ctrl+c', note: 'N'}"),
+            Field("webhooks", _webhooks_spec(),
+                  "chat or status-page webhooks messages can be sent to"),
         ),
         what="the settings",
     )
+
+
+def _webhooks_spec() -> Any:
+    """`webhooks:` — a list of {name, url, format, token_env, timeout}, names unique."""
+    from tui.domain.schema import Duration, Field, Obj, Str
+    from tui.domain.webhooks import WEBHOOK_FORMATS
+
+    item = Obj((
+        Field("name", Str(templated=False, pattern="^[A-Za-z0-9][A-Za-z0-9_-]*$",
+                          pattern_hint="letters, digits, - and _"),
+              "what commands and the TUI call it (--send NAME)", required=True),
+        Field("url", Str(templated=False),
+              "where to POST; or set ROLLBACK_WEBHOOK_<NAME>_URL instead (keeps it out of "
+              "the file)"),
+        Field("format", Str(templated=False, choices=WEBHOOK_FORMATS),
+              'slack: {"text": …}; json: {"template", "incident", "text", …}'),
+        Field("token_env", Str(templated=False, pattern="^[A-Za-z_][A-Za-z0-9_]*$"),
+              "environment variable holding a bearer token (default "
+              "ROLLBACK_WEBHOOK_<NAME>_TOKEN)"),
+        Field("timeout", Duration(), "how long one attempt may take (default 10s)"),
+    ), what="a webhook")
+    return _UniqueNames(item)
+
+
+class _UniqueNames:
+    """A list of webhooks whose names appear once each."""
+
+    def __init__(self, item: Any) -> None:
+        from tui.domain.schema import ListOf
+
+        self.list = ListOf(item)
+
+    def check(self, node: Any, ck: Any) -> Any:
+        """Each item, then a problem at every repeated name."""
+        items = self.list.check(node, ck)
+        seen: set[str] = set()
+        for child, value in zip(getattr(node, "value", ()), items or (), strict=False):
+            name = (value or {}).get("name")
+            if name in seen:
+                ck.at(child, f"webhook name {name!r} is used twice", "each name once")
+            seen.add(name)
+        return items
+
+    def json_schema(self) -> dict[str, Any]:
+        """As a list of webhooks."""
+        return self.list.json_schema()
 
 
 @dataclass(frozen=True)
@@ -41,6 +91,7 @@ class Settings:
     production_pattern: str | None = None
     theme: str | None = None
     keymap: Mapping[str, str] = field(default_factory=dict)
+    webhooks: tuple[WebhookSetting, ...] = ()
 
 
 class ConfigError(ValueError):
@@ -69,4 +120,7 @@ def load_settings(path: Path) -> Settings:
     if ck.problems:
         ordered: list[Problem] = sorted(ck.problems, key=lambda p: (p.line, p.col))
         raise ConfigError("\n".join(p.format(str(path)) for p in ordered))
-    return Settings(**(values or {}))
+    values = dict(values or {})
+    values["webhooks"] = tuple(WebhookSetting(**w) for w in values.get("webhooks") or ()
+                               if w and w.get("name"))
+    return Settings(**values)

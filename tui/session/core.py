@@ -148,19 +148,21 @@ class SessionCore:
 
     @classmethod
     def resume(cls, folder: Path, runbook: Runbook, runbook_bytes: bytes,
-               config: SessionConfig, *, announce: bool = True) -> Self:
+               config: SessionConfig, *, announce: bool = True,
+               resolved_ok: bool = False) -> Self:
         """Take over an incident whose process died: same runbook, parameters and progress.
 
         Refuses (SessionError) a runbook whose content changed since the incident opened, an
         incident already resolved, and one another live process holds (JournalLockedError).
         `announce=False` attaches for a one-off change (a tick, a note) without journaling a
-        resumption.
+        resumption; `resolved_ok=True` also attaches to a resolved incident (what follows the
+        resolution: the last messages, the post-incident record).
         """
         state, parsed = load_state(folder)
         if state.incident_id is None:
             raise SessionError(f"{folder}: the journal has no incident.opened event; it cannot "
                                "be resumed (rollback incidents show tells what it holds)")
-        if state.status is IncidentStatus.RESOLVED:
+        if state.status is IncidentStatus.RESOLVED and not resolved_ok:
             raise SessionError(f"incident {folder.name} is already resolved "
                                f"({state.rollback_status or state.outcome}); nothing to resume")
         digest = runbook_digest(runbook_bytes)

@@ -3,6 +3,7 @@ drive. Every operation goes journal first; subscribers get typed events with the
 
 from __future__ import annotations
 
+from tui.session.communicating import CommunicatingMixin
 from tui.session.core import SessionConfig, SessionError, refuse
 from tui.session.deciding import DecidingMixin, DecisionInput, UndoTarget
 from tui.session.events import ConfirmationRequest
@@ -12,7 +13,8 @@ from tui.session.resumption import InterruptedStep, Resumption
 from tui.session.verifying import VerifyingMixin
 
 
-class IncidentSession(PostmortemMixin, VerifyingMixin, ExecutingMixin, DecidingMixin):
+class IncidentSession(CommunicatingMixin, PostmortemMixin, VerifyingMixin, ExecutingMixin,
+                      DecidingMixin):
     """An incident being worked on (or followed): assess, decide, run, verify, resolve."""
 
 
