@@ -197,8 +197,10 @@ class RolloutPanel(Widget):
     def notify_style_update(self) -> None:
         """A theme change recolours the title (its styles are baked into the text)."""
         super().notify_style_update()
+        # Later, not now: this runs inside Textual's style pass (e.g. a focus change), and
+        # changing classes from here would start another pass inside it.
         if self.is_mounted:
-            self._update_title()
+            self.call_later(self._update_title)
 
     def _tick(self) -> None:
         if self.status is not None or any(v.started is not None for v in self.rollouts):
