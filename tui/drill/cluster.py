@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 import threading
 import time
 from dataclasses import dataclass, field
@@ -64,6 +65,8 @@ class DrillCluster:
         self._revisions = self._behaviors()
         self.controllers = Controllers(self.store, self.clock, self._behavior_for)
         self.flags = FlagAPI(self.store, scenario.data.get("flags") or [])
+        # The drill's own secret: what the runbook's flag steps send as their bearer token.
+        self.flag_token = "drill-flag-" + secrets.token_hex(8)
         self.traffic = Traffic(self.store, self.controllers.pods.serving, self._flagged,
                                self.flags.pod_inputs)
         self._wake = threading.Event()
@@ -282,6 +285,8 @@ class DrillCluster:
             values.setdefault("version_url", f"{url}/apps/{service}/version")
             values.setdefault("flag_api_url", f"{url}/apps/{service}/admin/feature-flags")
             values.setdefault("feature_url", f"{url}/apps/{service}/checkout")
+        if self.flags.flags:
+            values.setdefault("flag_api_token", self.flag_token)
         values.setdefault("prometheus_url", f"{url}/prometheus")
         return values
 
