@@ -452,6 +452,10 @@ def test_database_rollback_with_real_postgres(drill, kubectl, postgres: Postgres
     done = finished(folder)
     assert hashlib.md5(dump.read_bytes()).hexdigest() in done["backup_checksum"]["data"]["output"]
     assert done["down_migration"]["status"] == "ok"
+    # The file's own BEGIN … COMMIT is the transaction: no nesting inside psql's.
+    output = done["down_migration"]["data"]["output"]
+    assert "COMMIT" in output and "WARNING" not in output, output
+    assert done["down_migration_transaction"]["status"] == "ok"
     assert done["maintenance_mode"]["data"] == {"previous": 3, "replicas": 0}
     # The application is back on the previous version, at its replicas.
     assert revisions(kubectl, info) == [2, 3]
