@@ -20,6 +20,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 REQUESTS = 400
@@ -51,11 +52,13 @@ def median_ms(host: str, port: int) -> tuple[float, float, bytes]:
 
 
 class BaselineServer:
-    """One connection at a time; every request answered with the same bytes in one write."""
+    """Every request answered with the same body, status line and headers in one write.
 
-    def __init__(self, body: bytes) -> None:
-        self.answer = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                       + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+    `answer`, when given, makes the body anew for each request (its cost is then timed too).
+    """
+
+    def __init__(self, body: bytes, answer: Callable[[], bytes] | None = None) -> None:
+        self.body, self.make = body, answer
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
         threading.Thread(target=self._serve, daemon=True).start()
@@ -79,7 +82,9 @@ class BaselineServer:
                         return
                     pending += data
                 _, pending = pending.split(b"\r\n\r\n", 1)  # GETs carry no body
-                connection.sendall(self.answer)
+                body = self.make() if self.make is not None else self.body
+                connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                                   + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
 
     def close(self) -> None:
         """Stop accepting."""
