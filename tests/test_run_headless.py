@@ -53,9 +53,13 @@ def _runbook(runbook_id: str) -> Runbook:
 
 
 def _params(info: Any, runbook_id: str, extra: dict[str, str] | None) -> dict[str, str]:
-    """The drill's parameter values this runbook takes, overridden by `extra`."""
+    """The drill's parameter values this runbook takes, overridden by `extra`.
+
+    Secrets are left out: they come from ROLLBACK_PARAM_<NAME>, which the tests set.
+    """
     runbook = _runbook(runbook_id)
-    values = {k: v for k, v in info.extra["params"].items() if runbook.parameter(k) is not None}
+    values = {k: v for k, v in info.extra["params"].items()
+              if (p := runbook.parameter(k)) is not None and not p.secret}
     return {**values, **(extra or {})}
 
 

@@ -132,6 +132,26 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def _database_lines(info: DrillInfo) -> str:
+    """How to reach the drill's PostgreSQL, or why it is not running and what to do."""
+    database = info.extra.get("database")
+    if not database:
+        return ""
+    if "error" in database:
+        return f"This drill's database is not running: {database['error']}\n\n"
+    password = info.extra.get("params", {}).get("pgpassword", "")
+    settings = {"PGHOST": database["host"], "PGPORT": str(database["port"]),
+                "PGUSER": database["user"], "PGDATABASE": database["database"],
+                "PGPASSWORD": password}
+    exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in settings.items())
+    return ("Its database, a throwaway PostgreSQL stopped with the drill "
+            "(the release's migration applied):\n"
+            f"  export {exports}\n"
+            "  psql -c 'SELECT version FROM schema_migrations ORDER BY version'\n"
+            f"  backup taken before the release: {database['backup_file']}\n"
+            f"  down migration: {database['down_migration_file']}\n\n")
+
+
 def _instructions(info: DrillInfo, commands: DrillCommands) -> str:
     """What a trainee types next, with this drill's values filled in (shell-quoted)."""
     exports = "".join(f"  {line}\n" for line in commands.exports())
@@ -146,6 +166,7 @@ def _instructions(info: DrillInfo, commands: DrillCommands) -> str:
         f"  kubectl rollout history deployment/{info.deployment}\n"
         f"  curl -s {shlex.quote(info.prometheus + '/api/v1/query')} "
         "--data-urlencode 'query=service:http_requests_errors:ratio_rate5m'\n\n"
+        f"{_database_lines(info)}"
         "The runbook for it, with this drill's values:\n"
         f"  {commands.show_command()}\n"
         "or run it unattended against the drill"
