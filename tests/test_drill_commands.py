@@ -89,6 +89,8 @@ def test_the_printed_run_command_pasted_into_bash_exits_0(scenario: str, start_d
                             env=drill.env, timeout=300, check=False)
     assert result.returncode == 0, (f"{script}\nexit {result.returncode}\n"
                                     f"{result.stdout[-4000:]}\n{result.stderr[-2000:]}")
+    if scenario == "blue-green":  # the switch reports the selector the Service ends up with
+        assert "selector app=checkout,version=green → app=checkout,version=blue" in result.stdout
     assert drill.stop() == 0
 
 
