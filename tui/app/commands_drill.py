@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import gc
 import os
+import shlex
 import signal
 import sys
 import threading
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING
 from tui.app.paths import resolve_paths
 
 if TYPE_CHECKING:
+    from tui.app.drill_command import DrillCommands
     from tui.drill.cluster import DrillInfo
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -25,8 +27,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     drill = commands.add_parser(
         "drill", help="practice on the embedded drill cluster",
         description="Start the drill cluster for a scenario. --serve prints one JSON line "
-                    "(kubeconfig, api, prometheus, apps, namespace, deployment, scenario) "
-                    "once ready and serves until interrupted.")
+                    "(kubeconfig, api, prometheus, apps, namespace, deployment, scenario, "
+                    "params, run_command: the runbook's unattended run for bash -c, env: the "
+                    "environment it needs) once ready and serves until interrupted.")
     drill.add_argument("scenario", nargs="?", default="bad-release",
                        help="scenario id or file (default: bad-release)")
     drill.add_argument("--list", action="store_true", help="list the scenarios")
@@ -95,12 +98,17 @@ def run(args: argparse.Namespace) -> int:
     # The scenario's objects live as long as the drill: keep them out of the cyclic GC, whose
     # full collections would walk every pod (300-400 ms stalls of the API at 50,000 pods).
     gc.freeze()
+    from tui.app.drill_command import drill_commands
+
+    commands = drill_commands(str(scenario.data.get("runbook", "revert-deployment")),
+                              info.extra.get("params", {}), info.kubeconfig, args.speed)
     try:
         if args.serve:
+            # The same command a person is shown, for scripts: `env` holds its secrets.
+            info.extra.update(run_command=commands.run_command(), env=commands.env)
             print(info.to_json(), flush=True)
         else:
-            runbook_id = scenario.data.get("runbook", "revert-deployment")
-            print(_instructions(info, runbook_id, args.speed), flush=True)
+            print(_instructions(info, commands), flush=True)
         orphaned: float | None = None
         while not stop.wait(0.5):
             # Started by the guided TUI: outlive a crash of it (so `rollback resume` can finish
@@ -124,30 +132,45 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _instructions(info: DrillInfo, runbook_id: str, speed: float) -> str:
-    """What a trainee types next, with this drill's values filled in."""
-    from tui.app.catalog import RunbookNotFound, resolve, validate_file
+def _database_lines(info: DrillInfo) -> str:
+    """How to reach the drill's PostgreSQL, or why it is not running and what to do."""
+    database = info.extra.get("database")
+    if not database:
+        return ""
+    if "error" in database:
+        return f"This drill's database is not running: {database['error']}\n\n"
+    password = info.extra.get("params", {}).get("pgpassword", "")
+    settings = {"PGHOST": database["host"], "PGPORT": str(database["port"]),
+                "PGUSER": database["user"], "PGDATABASE": database["database"],
+                "PGPASSWORD": password}
+    exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in settings.items())
+    return ("Its database, a throwaway PostgreSQL stopped with the drill "
+            "(the release's migration applied):\n"
+            f"  export {exports}\n"
+            "  psql -c 'SELECT version FROM schema_migrations ORDER BY version'\n"
+            f"  backup taken before the release: {database['backup_file']}\n"
+            f"  down migration: {database['down_migration_file']}\n\n")
 
-    params = info.extra.get("params", {})
-    try:
-        runbook = validate_file(resolve(runbook_id, resolve_paths())).runbook
-    except RunbookNotFound:
-        runbook = None
-    if runbook is not None:
-        params = {k: v for k, v in params.items() if runbook.parameter(k) is not None}
-    p_args = " ".join(f"-p {k}={v}" for k, v in sorted(params.items()))
+
+def _instructions(info: DrillInfo, commands: DrillCommands) -> str:
+    """What a trainee types next, with this drill's values filled in (shell-quoted)."""
+    exports = "".join(f"  {line}\n" for line in commands.exports())
     return (
         f"Drill cluster for scenario {info.scenario} is up at {info.api}.\n\n"
         "In another terminal, practise with the real commands:\n"
-        f"  export KUBECONFIG={info.kubeconfig}\n"
-        f"  alias kubectl='kubectl --cache-dir {info.extra.get('kubectl_cache_dir')}'\n"
+        f"  export KUBECONFIG={shlex.quote(info.kubeconfig)}\n"
+        "  alias kubectl=" + shlex.quote(
+            f"kubectl --cache-dir {shlex.quote(str(info.extra.get('kubectl_cache_dir')))}")
+        + "\n"
         "  kubectl get pods\n"
         f"  kubectl rollout history deployment/{info.deployment}\n"
-        f"  curl -s {info.prometheus}/api/v1/query "
+        f"  curl -s {shlex.quote(info.prometheus + '/api/v1/query')} "
         "--data-urlencode 'query=service:http_requests_errors:ratio_rate5m'\n\n"
+        f"{_database_lines(info)}"
         "The runbook for it, with this drill's values:\n"
-        f"  rollback runbooks show {runbook_id} {p_args}\n"
-        "or run it unattended against the drill:\n"
-        f"  rollback run {runbook_id} {p_args} --kubeconfig {info.kubeconfig} "
-        f"--time-scale {speed:g} --headless --yes\n\n"
+        f"  {commands.show_command()}\n"
+        "or run it unattended against the drill"
+        + (" (its secrets as environment first)" if exports else "") + ":\n"
+        f"{exports}"
+        f"  {commands.run_command()}\n\n"
         "Ctrl-C ends the drill.\n")

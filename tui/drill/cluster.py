@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import secrets
+import subprocess
 import threading
 import time
 from dataclasses import dataclass, field
@@ -13,6 +15,7 @@ from tui.domain.durations import parse_duration
 from tui.drill.api import KubeAPI
 from tui.drill.clock import DrillClock, rfc3339
 from tui.drill.controller import REVISION, Controllers
+from tui.drill.database import DatabaseUnavailable, DrillDatabase
 from tui.drill.defaults import apply_defaults
 from tui.drill.faults import Faults
 from tui.drill.flagapi import FlagAPI
@@ -64,6 +67,8 @@ class DrillCluster:
         self._revisions = self._behaviors()
         self.controllers = Controllers(self.store, self.clock, self._behavior_for)
         self.flags = FlagAPI(self.store, scenario.data.get("flags") or [])
+        # The drill's own secret: what the runbook's flag steps send as their bearer token.
+        self.flag_token = "drill-flag-" + secrets.token_hex(8)
         self.traffic = Traffic(self.store, self.controllers.pods.serving, self._flagged,
                                self.flags.pod_inputs)
         self._wake = threading.Event()
@@ -82,6 +87,9 @@ class DrillCluster:
             ((parse_duration(e["at"]), e["fault"]) for e in scenario.data.get("schedule") or []),
             key=lambda item: item[0])
         self.started_at = 0.0
+        spec = scenario.data.get("database")
+        self.database = DrillDatabase(spec, folder) if spec else None
+        self.database_error = ""
 
     # ---- scenario --------------------------------------------------------------------------
     def _behaviors(self) -> dict[str, Behavior]:
@@ -228,6 +236,13 @@ class DrillCluster:
     def start(self) -> DrillInfo:
         """Build the starting state and serve; returns where everything is."""
         self.folder.mkdir(parents=True, exist_ok=True)
+        if self.database is not None:
+            try:
+                self.database.start()
+            except (DatabaseUnavailable, OSError, subprocess.SubprocessError) as exc:
+                # The cluster is still worth practising on; the drill says what is missing.
+                self.database.stop()
+                self.database_error = str(exc)
         self._bootstrap()
         self.traffic.tick(self.clock.now())
         self.server.start()
@@ -246,6 +261,8 @@ class DrillCluster:
         self.server.stop()
         if self._ticker:
             self._ticker.join(timeout=5)
+        if self.database is not None:
+            self.database.stop()
 
     def __enter__(self) -> Self:
         self.start()
@@ -262,10 +279,22 @@ class DrillCluster:
         kubeconfig = self.folder / "kubeconfig"
         kubeconfig.write_text(kubeconfig_text(url, namespace))
         apps = {name: f"{url}/apps/{name}" for name in self.traffic.services}
+        extra: dict[str, Any] = {"kubectl_cache_dir": str(self.folder / "kube-cache"),
+                                 "params": self.params()}
+        if self.database is not None:
+            extra["database"] = self._database_info()
         return DrillInfo(str(kubeconfig), url, f"{url}/prometheus", apps, namespace,
-                         primary.get("name", ""), self.scenario.id,
-                         {"kubectl_cache_dir": str(self.folder / "kube-cache"),
-                          "params": self.params()})
+                         primary.get("name", ""), self.scenario.id, extra)
+
+    def _database_info(self) -> dict[str, Any]:
+        """The database's connection parameters (its password is the pgpassword parameter)."""
+        assert self.database is not None
+        connection = self.database.connection
+        if connection is None:
+            return {"error": self.database_error or "not started"}
+        return {"host": connection.host, "port": connection.port, "user": connection.user,
+                "database": connection.database, "backup_file": str(self.database.backup_file),
+                "down_migration_file": str(self.database.down_migration_file)}
 
     def params(self) -> dict[str, str]:
         """Runbook parameter values that fit this drill.
@@ -282,7 +311,11 @@ class DrillCluster:
             values.setdefault("version_url", f"{url}/apps/{service}/version")
             values.setdefault("flag_api_url", f"{url}/apps/{service}/admin/feature-flags")
             values.setdefault("feature_url", f"{url}/apps/{service}/checkout")
+        if self.flags.flags:
+            values.setdefault("flag_api_token", self.flag_token)
         values.setdefault("prometheus_url", f"{url}/prometheus")
+        if self.database is not None:
+            values.update(self.database.params())
         return values
 
     # ---- HTTP routes beside the Kubernetes API ---------------------------------------------

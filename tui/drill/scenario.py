@@ -87,6 +87,16 @@ SCHEDULED = Obj((
     _s("fault", "a fault to inject, as on the command line", True),
 ), what="a scheduled event")
 
+DATABASE = Obj((
+    _s("name", "database name", True),
+    _s("version", "schema_migrations version of the release's migration (names its down file)",
+       True),
+    _s("schema", "SQL: the schema and data before the release", True),
+    _s("release_migration", "SQL: the release's migration, run after the backup", True),
+    _s("after_release", "SQL: rows written since the release"),
+    _s("down_migration", "SQL: the down migration, written to a file for the runbook", True),
+), what="a database")
+
 SCENARIO = Obj((
     _s("id", "scenario id", True),
     _s("description", "one line shown by rollback drill --list", True),
@@ -99,6 +109,8 @@ SCENARIO = Obj((
     Field("faults", ListOf(Str(templated=False)), "faults in force from the start"),
     Field("schedule", ListOf(SCHEDULED), "faults injected later"),
     Field("params", MapOf(Str(templated=False)), "runbook parameter values that fit"),
+    Field("database", DATABASE, "a throwaway PostgreSQL started with the drill (when its "
+          "server binaries are installed)"),
     Field("release_age", Duration(), "how long ago the bad change went out (default 10m); "
           "the hour before it is synthesized history with the previous revision"),
 ), what="the scenario")
