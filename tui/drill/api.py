@@ -21,8 +21,9 @@ from tui.drill.patch import (
     apply_strategic_merge_patch,
     json_copy,
 )
-from tui.drill.protobuf import ProtobufError, decode_ssar
+from tui.drill.protobuf import ProtobufError, decode_rules_review, decode_ssar
 from tui.drill.resources import RESOURCES, Resource
+from tui.drill.reviews import USER, rules_review, self_subject_review
 from tui.drill.selectors import (
     SelectorError,
     format_label_selector,
@@ -33,8 +34,6 @@ from tui.drill.selectors import (
 from tui.drill.store import Entry, Store, StoreError, encode
 from tui.drill.tables import to_table
 from tui.drill.watch import serve_watch
-
-USER = "drill-user"
 
 
 class ApiError(Exception):
@@ -151,6 +150,12 @@ class KubeAPI:
             return json_response(200, listing) if listing else None
         if group == "authorization.k8s.io" and rest == ["selfsubjectaccessreviews"]:
             return self._ssar(request)
+        if group == "authorization.k8s.io" and rest == ["selfsubjectrulesreviews"]:
+            return json_response(201, rules_review(
+                self.faults, self._review_body(request, decode_rules_review)))
+        if group == "authentication.k8s.io" and rest == ["selfsubjectreviews"]:
+            self._review_body(request, lambda body: {})
+            return json_response(201, self_subject_review())
         target = _parse_target(rest, group, version)
         if target is None:
             return None
@@ -170,16 +175,20 @@ class KubeAPI:
                            f'"{full}" in API group "{group}"{where}',
                            {"name": target.name or "", "group": group, "kind": res})
 
-    def _ssar(self, request: Request) -> Response:
+    def _review_body(self, request: Request,
+                     decode: Callable[[bytes], dict[str, Any]]) -> dict[str, Any]:
+        """The posted review, protobuf (as kubectl sends it) or JSON."""
         if request.method != "POST":
             raise ApiError(405, "MethodNotAllowed", "only create is supported")
         if "protobuf" in request.headers.get("content-type", ""):
             try:
-                review = decode_ssar(request.body)
+                return decode(request.body)
             except ProtobufError as exc:
                 raise ApiError(400, "BadRequest", f"cannot decode protobuf body: {exc}") from exc
-        else:
-            review = self._json_body(request)
+        return self._json_body(request) if request.body else {}
+
+    def _ssar(self, request: Request) -> Response:
+        review = self._review_body(request, decode_ssar)
         attrs = review.get("spec", {}).get("resourceAttributes") or {}
         verb, resource = attrs.get("verb", ""), attrs.get("resource", "")
         if attrs.get("subresource"):
