@@ -14,6 +14,7 @@ from tui.drill import discovery
 from tui.drill.defaults import apply_defaults
 from tui.drill.faults import Faults
 from tui.drill.httpserver import BadRequest, Request, Response, json_response
+from tui.drill.openapi_serve import serve_openapi
 from tui.drill.patch import (
     PatchError,
     apply_json_patch,
@@ -31,6 +32,7 @@ from tui.drill.selectors import (
     parse_label_selector,
     selector_from_spec,
 )
+from tui.drill.serverapply import APPLY_PATCH, check_fields, server_side_apply
 from tui.drill.store import Entry, Store, StoreError, encode
 from tui.drill.tables import to_table
 from tui.drill.watch import serve_watch
@@ -117,8 +119,7 @@ class KubeAPI:
         if segments[0] == "version":
             return json_response(200, discovery.version_info())
         if segments[0] == "openapi":
-            return status_response(404, "NotFound", "the drill cluster serves no OpenAPI "
-                                   "document; use --validate=false with apply")
+            return serve_openapi(request, segments[1:])
         if self.faults.should_fail():
             return status_response(500, "InternalError", "Internal error occurred: injected "
                                    "fault error-rate (drill)")
@@ -245,6 +246,8 @@ class KubeAPI:
                            f'Operation cannot be fulfilled on {target.resource.name} '
                            f'"{target.name or ""}": the object has been modified; please apply '
                            "your changes to the latest version and try again (injected fault)")
+        if verb == "patch" and request.headers.get("content-type", "").startswith(APPLY_PATCH):
+            return server_side_apply(self, request, target, dry_run)
         if verb == "create":
             return self._create(request, target, dry_run)
         if verb == "delete":
@@ -327,7 +330,8 @@ class KubeAPI:
         body = head[:-1] + b',"items":[' + b",".join(e.raw for e in page) + b"]}"
         return Response(200, body)
 
-    def _prepare(self, target: Target, obj: dict[str, Any]) -> dict[str, Any]:
+    def prepare(self, target: Target, obj: dict[str, Any]) -> dict[str, Any]:
+        """Check an object for `target` and fill its namespace and API defaults."""
         res = target.resource
         obj.setdefault("apiVersion", res.api_version)
         obj.setdefault("kind", res.kind)
@@ -380,7 +384,9 @@ class KubeAPI:
                            "equal to 0")
 
     def _create(self, request: Request, target: Target, dry_run: bool) -> Response:
-        obj = self._prepare(target, self._json_body(request))
+        body = self._json_body(request)
+        warnings = check_fields(request, target.resource.kind, target.resource.version, body)
+        obj = self.prepare(target, body)
         meta = obj["metadata"]
         if not meta.get("name") and meta.get("generateName"):
             meta["name"] = meta["generateName"] + self.store.new_uid()[:5]
@@ -389,7 +395,7 @@ class KubeAPI:
                            "Required value: name or generateName is required")
         created = self.store.create(target.resource.name, obj, dry_run=dry_run)
         self.wake()
-        return json_response(201, created)
+        return json_response(201, created, warnings)
 
     def _delete(self, target: Target, dry_run: bool) -> Response:
         obj = self._entry(target)
@@ -473,8 +479,12 @@ class KubeAPI:
                 return json_response(200, self._scale_of(stored))
             if verb == "patch":
                 updated = self._patched(request, current, res.kind)
+                sent: Any = json.loads(request.body or b"null")  # _patched has parsed it once
+                if isinstance(sent, list):
+                    sent = None  # a JSON patch names paths, not fields
             else:
-                updated = self._json_body(request)
+                updated = sent = self._json_body(request)
+            warnings = check_fields(request, res.kind, res.version, sent)
             if not isinstance(updated, dict):
                 raise ApiError(422, "Invalid", "the result is not an object")
             meta = updated.setdefault("metadata", {})
@@ -484,7 +494,7 @@ class KubeAPI:
             if target.sub == "status":
                 updated = {**json_copy(current), "status": updated.get("status", {})}
             expect = meta.get("resourceVersion") or None
-            updated = self._prepare(target, updated)
+            updated = self.prepare(target, updated)
             stored = self.store.replace(res.name, updated, expect_rv=expect, dry_run=dry_run)
         self.wake()
-        return Response(200, encode(stored))
+        return Response(200, encode(stored), headers=warnings)
