@@ -200,3 +200,45 @@ def test_api_resources_lists_the_new_kinds(drill, kubectl) -> None:
         assert (rows[name]["APIVERSION"], rows[name]["KIND"], rows[name]["SHORTNAMES"]) == (
             version, kind, short), rows[name]
     assert rows["nodes"]["NAMESPACED"] == "false"
+
+
+def test_kubectl_create_generators_post_protobuf_and_are_stored(drill, kubectl) -> None:
+    cluster, info = drill("bad-release")
+    commands = [
+        ("create", "secret", "generic", "flag-token", "--from-literal=token=s3cret"),
+        ("create", "configmap", "limits", "--from-literal=rate=40", "--from-literal=burst=80"),
+        ("create", "namespace", "staging"),
+        ("create", "deployment", "web", "--image=registry.drill.local/web:1.0", "--port=8080",
+         "--replicas=2"),
+        ("create", "service", "clusterip", "web", "--tcp=80:8080"),
+        ("expose", "deployment", "checkout", "--name=checkout-direct", "--port=8080"),
+    ]
+    for command in commands:
+        result = kubectl(info, *command)
+        assert result.returncode == 0, (command, result.stderr)
+    store = cluster.store
+    token = store.require("secrets", NS, "flag-token").obj
+    assert (token["type"], base64.b64decode(token["data"]["token"])) == ("Opaque", b"s3cret")
+    assert store.require("configmaps", NS, "limits").obj["data"] == {"rate": "40",
+                                                                     "burst": "80"}
+    assert store.get("namespaces", "", "staging") is not None
+    web = store.require("deployments", NS, "web").obj
+    assert web["spec"]["replicas"] == 2
+    assert web["spec"]["selector"] == {"matchLabels": {"app": "web"}}
+    (container,) = web["spec"]["template"]["spec"]["containers"]
+    assert (container["image"], container["ports"]) == (
+        "registry.drill.local/web:1.0", [{"containerPort": 8080, "protocol": "TCP"}])
+    service = store.require("services", NS, "web").obj
+    assert service["spec"]["ports"][0]["targetPort"] == 8080
+    printed = table(kubectl(info, "get", "svc").stdout)
+    assert all(row["AGE"] != "<unknown>" for row in printed), printed
+
+    def served() -> str | None:
+        """the new Service's endpoints are the web pods once they are ready"""
+        row = table(kubectl(info, "get", "endpoints", "web").stdout)[0]
+        return row["ENDPOINTS"] if row["ENDPOINTS"].count(":8080") == 2 else None
+
+    until(served)
+    refused = kubectl(info, "create", "ingress", "web", "--rule=web.drill.local/*=web:80")
+    assert refused.returncode == 1
+    assert "send it as JSON" in refused.stderr and "Ingress" in refused.stderr

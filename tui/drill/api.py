@@ -23,6 +23,7 @@ from tui.drill.patch import (
     json_copy,
 )
 from tui.drill.protobuf import ProtobufError, decode_rules_review, decode_ssar
+from tui.drill.protobuf_objects import UnsupportedProtobuf, decode_object
 from tui.drill.resources import RESOURCES, Resource
 from tui.drill.reviews import USER, rules_review, self_subject_review
 from tui.drill.selectors import (
@@ -211,7 +212,17 @@ class KubeAPI:
     @staticmethod
     def _json_body(request: Request) -> dict[str, Any]:
         ctype = request.headers.get("content-type", "")
-        if "protobuf" in ctype or "yaml" in ctype:
+        if "protobuf" in ctype:
+            try:
+                return decode_object(request.body)  # kubectl create secret|configmap|…
+            except UnsupportedProtobuf as exc:
+                raise ApiError(415, "UnsupportedMediaType", f"{exc}: send it as JSON, e.g. "
+                               "kubectl create … --dry-run=client -o yaml | kubectl apply -f -"
+                               ) from exc
+            except ProtobufError as exc:
+                raise ApiError(400, "BadRequest", f"cannot decode protobuf body: {exc}"
+                               ) from exc
+        if "yaml" in ctype:
             raise ApiError(415, "UnsupportedMediaType",
                            f'the body of the request was in an unknown format - accepted media '
                            f'types include: application/json (got "{ctype}")')
@@ -346,9 +357,9 @@ class KubeAPI:
             if self.store.get("namespaces", "", target.namespace or "") is None:
                 raise ApiError(404, "NotFound", f'namespaces "{target.namespace}" not found',
                                {"name": target.namespace, "kind": "namespaces"})
-        for key in ("labels", "annotations"):
+        for key in ("labels", "annotations", "creationTimestamp"):
             if key in meta and not meta[key]:
-                del meta[key]
+                del meta[key]  # `null` as kubectl expose sends it: the server stamps it
         apply_defaults(res.name, obj, self._cluster_ip())
         if res.name == "deployments":
             self._validate_deployment(obj)

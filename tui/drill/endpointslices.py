@@ -24,9 +24,9 @@ SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 MAX_PER_SLICE = 100  # the endpointslice controller's --max-endpoints-per-slice default
 MAX_ENDPOINTS = 1000  # Endpoints beyond this are truncated and annotated over-capacity
 OVER_CAPACITY = "endpoints.kubernetes.io/over-capacity"
-# Changes to one Service within this many seconds are written together (the controller's
-# work queue coalesces them): a rolling update of thousands of pods costs a write per
-# half-second per Service, not one per tick.
+# Changes to one large Service (over MAX_PER_SLICE pods) within this many seconds are written
+# together (the controller's work queue coalesces them): a rolling update of thousands of pods
+# costs a write per half-second per Service, not one per tick. Small Services are written at once.
 BATCH_SECONDS = 0.5
 
 # (ip, node, ready, terminating, uid, named container ports) of one pod behind a Service.
@@ -181,7 +181,8 @@ class EndpointsController:
                 service = self._services.get(key)
                 if service is None:
                     continue
-                if now - self._written.get(key, -BATCH_SECONDS) < BATCH_SECONDS:
+                if len(service.members) > MAX_PER_SLICE and \
+                        now - self._written.get(key, -BATCH_SECONDS) < BATCH_SECONDS:
                     self._dirty.add(key)  # written a moment ago: wait for the batch
                     continue
                 self._written[key] = now
