@@ -46,6 +46,7 @@ class _Service:
     slices: dict[str, set[str]] = field(default_factory=dict)
     slot: dict[str, str] = field(default_factory=dict)
     dirty_slices: set[str] = field(default_factory=set)
+    roomy: dict[str, None] = field(default_factory=dict)  # slices with room, in creation order
 
 
 def _pod_ready(status: dict[str, Any]) -> bool:
@@ -131,6 +132,7 @@ class EndpointsController:
         service = self._services[key] = _Service(key[0], key[1], obj, selector)
         if known is not None:  # a new selector: the old slices are refilled or deleted
             service.slices = {name: set() for name in known.slices}
+            service.roomy = dict.fromkeys(known.slices)
             service.dirty_slices = set(known.slices)
         for pod in self.store.values("pods", key[0]):
             self._place(service, pod)
@@ -148,23 +150,27 @@ class EndpointsController:
             del service.members[name]
             slice_name = service.slot.pop(name)
             service.slices[slice_name].discard(name)
+            service.roomy[slice_name] = None
         else:
             service.members[name] = member
             slice_name = service.slot.get(name) or self._room(service)
             service.slot[name] = slice_name
             service.slices[slice_name].add(name)
+            if len(service.slices[slice_name]) >= MAX_PER_SLICE:
+                service.roomy.pop(slice_name, None)
         service.dirty_slices.add(slice_name)
         self._dirty.add((service.namespace, service.name))
 
     def _room(self, service: _Service) -> str:
         """A slice with room for one more endpoint (a new one when all are full)."""
-        for name, members in service.slices.items():
-            if len(members) < MAX_PER_SLICE:
-                return name
+        found = next(iter(service.roomy), None)
+        if found is not None:
+            return found
         digits = self.store.new_uid().replace("-", "")
         suffix = "".join(SUFFIX_ALPHABET[int(d, 16) % len(SUFFIX_ALPHABET)] for d in digits[:5])
         name = f"{service.name}-{suffix}"
         service.slices[name] = set()
+        service.roomy[name] = None
         return name
 
     # ---- writing ---------------------------------------------------------------------------
@@ -205,6 +211,7 @@ class EndpointsController:
                 continue
             if not members and len(service.slices) > 1:
                 del service.slices[name]
+                service.roomy.pop(name, None)
                 if self.store.get("endpointslices", service.namespace, name) is not None:
                     self.store.delete("endpointslices", service.namespace, name)
                 continue
