@@ -207,3 +207,26 @@ def test_every_object_a_drill_writes_fits_the_described_types(drill) -> None:
         for res in RESOURCES.values():
             for obj in cluster.store.objects(res.name):
                 assert unknown_fields(res.kind, obj) == [], (scenario, res.kind, obj)
+
+
+def test_apply_merges_containers_by_name_as_the_v3_patch_keys_say(drill, kubectl,
+                                                                 tmp_path: Path) -> None:
+    cluster, info = drill("bad-release")
+    sidecar = MANIFEST + "      - name: proxy\n        image: registry.drill.local/proxy:1.0\n"
+    created = kubectl(info, "apply", "-f", _manifest(tmp_path, "web.yaml", sidecar))
+    assert created.returncode == 0, created.stderr
+    names = [c["name"] for c in _deployment(cluster)["spec"]["template"]["spec"]["containers"]]
+    assert names == ["web", "proxy"]
+    # A change made beside the manifest: merged by name, the next apply keeps it.
+    extra = kubectl(info, "set", "env", "deploy/web", "-c", "web", "DEBUG=1")
+    assert extra.returncode == 0, extra.stderr
+    # The proxy leaves the manifest: kubectl asks the server to delete it by its merge key
+    # (read from the v3 document); with the list atomic it would send [web], merged by name,
+    # and the proxy would stay.
+    newer = MANIFEST.replace("web:1.0", "web:1.1")
+    applied = kubectl(info, "apply", "-f", _manifest(tmp_path, "web11.yaml", newer), "-v=6")
+    assert applied.returncode == 0, applied.stderr
+    assert "/openapi/v3/apis/apps/v1" in applied.stderr  # the patch was computed from v3
+    (container,) = _deployment(cluster)["spec"]["template"]["spec"]["containers"]
+    assert container["image"] == "registry.drill.local/web:1.1"
+    assert container["env"] == [{"name": "DEBUG", "value": "1"}]
