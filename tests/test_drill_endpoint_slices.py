@@ -1,11 +1,12 @@
 """The endpoints controllers on the store: slices of at most 100, Endpoints capped at 1,000,
-pods moving between ready, not ready and terminating, and Services coming and going."""
+pods moving between ready, not ready and terminating, and Services coming and going; and the
+node's kubelet heartbeats."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from tui.drill.clock import DrillClock
+from tui.drill.clock import DrillClock, rfc3339
 from tui.drill.endpointslices import (
     MAX_ENDPOINTS,
     MAX_PER_SLICE,
@@ -13,6 +14,7 @@ from tui.drill.endpointslices import (
     SERVICE_NAME_LABEL,
     EndpointsController,
 )
+from tui.drill.nodes import LEASE_NAMESPACE, NODE_NAME, Nodes
 from tui.drill.store import Store
 
 NS = "shop"
@@ -118,3 +120,21 @@ def test_an_idle_sync_writes_nothing() -> None:
     version = store.resource_version
     controller.sync(now=10)
     assert store.resource_version == version
+
+
+def test_the_node_renews_its_lease_and_reports_its_status() -> None:
+    store = Store(DrillClock())
+    nodes = Nodes(store)
+    nodes.register(born=1_000_000.0, now=2_000_000.0)
+    lease = store.require("leases", LEASE_NAMESPACE, NODE_NAME).obj
+    assert lease["spec"]["holderIdentity"] == NODE_NAME
+    version = store.resource_version
+    nodes.tick(2_000_005.0)
+    assert store.resource_version == version  # nothing due
+    nodes.tick(2_000_010.0)
+    renewed = store.require("leases", LEASE_NAMESPACE, NODE_NAME).obj["spec"]["renewTime"]
+    assert renewed.startswith(rfc3339(2_000_010.0)[:-1])
+    nodes.tick(2_000_300.0)
+    conditions = store.require("nodes", "", NODE_NAME).obj["status"]["conditions"]
+    assert {c["lastHeartbeatTime"] for c in conditions} == {rfc3339(2_000_300.0)}
+    assert {c["lastTransitionTime"] for c in conditions} == {rfc3339(1_000_000.0)}

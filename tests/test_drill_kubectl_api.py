@@ -15,7 +15,9 @@ from typing import Any
 
 from test_drill_kubectl import table
 
+from tui.drill import patch_strategic
 from tui.drill.fieldcheck import unknown_fields
+from tui.drill.openapi import DEFINITIONS
 from tui.drill.resources import RESOURCES
 
 
@@ -230,3 +232,22 @@ def test_apply_merges_containers_by_name_as_the_v3_patch_keys_say(drill, kubectl
     (container,) = _deployment(cluster)["spec"]["template"]["spec"]["containers"]
     assert container["image"] == "registry.drill.local/web:1.1"
     assert container["env"] == [{"name": "DEBUG", "value": "1"}]
+
+
+def test_strategic_merge_keys_agree_with_the_described_types() -> None:
+    # The server merges with patch_strategic's keys, kubectl computes patches with the ones the
+    # OpenAPI documents publish: the two must not drift apart.
+    names = {"ObjectMeta": "meta.ObjectMeta", "PodSpec": "core.PodSpec",
+             "Container": "core.Container", "PodStatus": "core.PodStatus",
+             "ServiceSpec": "core.ServiceSpec"}
+    checked = 0
+    for schema, fields in patch_strategic._SCHEMAS.items():
+        if schema not in names:
+            continue
+        described = {f[0].rstrip("!"): f[1] for f in DEFINITIONS[names[schema]][1]}
+        for field, (key, _) in fields.items():
+            kind = described[field]
+            expected = "" if key == patch_strategic._SET else key
+            assert kind.startswith("[]") and kind.partition("@")[2] == expected, (schema, field)
+            checked += 1
+    assert checked >= 15

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from tui.drill.clock import rfc3339
@@ -12,6 +13,7 @@ NODE_IP = "172.18.0.2"  # and reports it as each pod's hostIP
 KUBELET_VERSION = "v1.32.0"
 LEASE_NAMESPACE = "kube-node-lease"
 RENEW_SECONDS = 10.0  # the kubelet renews its lease every 10 s (a quarter of its duration)
+REPORT_SECONDS = 300.0  # and reports an unchanged node status every 5 minutes
 
 _CONDITIONS = (
     ("MemoryPressure", "False", "KubeletHasSufficientMemory", ("kubelet has sufficient memory "
@@ -80,7 +82,7 @@ class Nodes:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self._renewed = 0.0
+        self._renewed = self._reported = 0.0
 
     def register(self, born: float, now: float) -> None:
         """Create the node and its lease."""
@@ -91,16 +93,26 @@ class Nodes:
                 "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}})
         node = self.store.create("nodes", drill_node(born, now))
         self.store.create("leases", node_lease(NODE_NAME, node["metadata"]["uid"], now))
-        self._renewed = now
+        self._renewed = self._reported = now
 
     def tick(self, now: float) -> None:
-        """Renew the lease every RENEW_SECONDS of drill time (nothing in between)."""
-        if now - self._renewed < RENEW_SECONDS:
-            return
-        self._renewed = now
+        """Renew the lease every RENEW_SECONDS and report the node's status every
+        REPORT_SECONDS (wall-clock time, as the kubelet does); nothing in between."""
+        if now - self._renewed >= RENEW_SECONDS:
+            self._renewed = now
+            self._stamp("leases", LEASE_NAMESPACE, lambda lease: {
+                **lease, "spec": {**lease["spec"], "renewTime": _micro_time(now)}})
+        if now - self._reported >= REPORT_SECONDS:
+            self._reported = now
+            stamp = rfc3339(now)
+            self._stamp("nodes", "", lambda node: {**node, "status": {
+                **node["status"], "conditions": [{**c, "lastHeartbeatTime": stamp}
+                                                 for c in node["status"]["conditions"]]}})
+
+    def _stamp(self, resource: str, namespace: str,
+               change: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
         with self.store.lock:
-            entry = self.store.get("leases", LEASE_NAMESPACE, NODE_NAME)
+            entry = self.store.get(resource, namespace, NODE_NAME)
             if entry is not None:
-                lease = {**entry.obj, "metadata": dict(entry.obj["metadata"]),
-                         "spec": {**entry.obj["spec"], "renewTime": _micro_time(now)}}
-                self.store.replace("leases", lease)
+                obj = change(entry.obj)
+                self.store.replace(resource, {**obj, "metadata": dict(obj["metadata"])})
