@@ -155,6 +155,9 @@ def test_nodes_get_describe_and_pods_wide(drill, kubectl) -> None:
     for pod in pods:
         assert pod["NAME"] in text
     assert "Ready            True" in text
+    leases = table(kubectl(info, "get", "leases", "-n", "kube-node-lease").stdout)
+    assert [(r["NAME"], r["HOLDER"], r["AGE"]) for r in leases] == [
+        (node["NAME"], node["NAME"], node["AGE"])]
 
 
 def test_secrets_hold_the_database_drill_credentials(drill, kubectl) -> None:

@@ -362,8 +362,8 @@ def test_namespace_cells() -> None:
 
 def test_other_kinds_fall_back_to_name_and_age() -> None:
     obj = {"metadata": {"name": "holder", "creationTimestamp": ago(30)}}
-    assert columns("Lease") == [("Name", "string", 0), ("Age", "string", 0)]
-    assert cells("Lease", obj) == ["holder", "30s"]
+    assert columns("ServiceAccount") == [("Name", "string", 0), ("Age", "string", 0)]
+    assert cells("ServiceAccount", obj) == ["holder", "30s"]
 
 
 def test_secret_cells_count_data() -> None:

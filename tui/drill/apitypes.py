@@ -168,6 +168,27 @@ META: dict[str, Definition] = {
     ]),
 }
 
+# The values a string field may take (published as `enum`, which `kubectl explain` lists).
+ENUMS: dict[str, tuple[str, ...]] = {
+    "apps.DeploymentStrategy.type": ("Recreate", "RollingUpdate"),
+    "core.ServiceSpec.type": ("ClusterIP", "ExternalName", "LoadBalancer", "NodePort"),
+    "core.ServiceSpec.sessionAffinity": ("ClientIP", "None"),
+    "core.ServiceSpec.externalTrafficPolicy": ("Cluster", "Local"),
+    "core.ServiceSpec.internalTrafficPolicy": ("Cluster", "Local"),
+    "core.ServiceSpec.ipFamilyPolicy": ("PreferDualStack", "RequireDualStack", "SingleStack"),
+    "core.ServicePort.protocol": ("SCTP", "TCP", "UDP"),
+    "core.ContainerPort.protocol": ("SCTP", "TCP", "UDP"),
+    "core.Container.imagePullPolicy": ("Always", "IfNotPresent", "Never"),
+    "core.Container.terminationMessagePolicy": ("FallbackToLogsOnError", "File"),
+    "core.PodSpec.restartPolicy": ("Always", "Never", "OnFailure"),
+    "core.PodSpec.dnsPolicy": ("ClusterFirst", "ClusterFirstWithHostNet", "Default", "None"),
+    "core.PodStatus.phase": ("Failed", "Pending", "Running", "Succeeded", "Unknown"),
+    "core.PodStatus.qosClass": ("BestEffort", "Burstable", "Guaranteed"),
+    "core.HTTPGetAction.scheme": ("HTTP", "HTTPS"),
+    "discovery.EndpointSlice.addressType": ("FQDN", "IPv4", "IPv6"),
+    "networking.HTTPIngressPath.pathType": ("Exact", "ImplementationSpecific", "Prefix"),
+}
+
 KINDS = {
     # kind -> (definition name, list definition name); the GVKs come from resources.RESOURCES.
     "Pod": "core.Pod", "Service": "core.Service", "ConfigMap": "core.ConfigMap",

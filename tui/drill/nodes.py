@@ -67,10 +67,11 @@ def _micro_time(epoch: float) -> str:
     return rfc3339(epoch).removesuffix("Z") + f".{int(epoch % 1 * 1e6):06d}Z"
 
 
-def node_lease(name: str, uid: str, now: float) -> dict[str, Any]:
+def node_lease(name: str, uid: str, born: float, now: float) -> dict[str, Any]:
     """The kubelet's heartbeat: its Lease in kube-node-lease, owned by the node."""
     return {"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
             "metadata": {"name": name, "namespace": LEASE_NAMESPACE,
+                         "creationTimestamp": rfc3339(born),
                          "ownerReferences": [{"apiVersion": "v1", "kind": "Node", "name": name,
                                               "uid": uid}]},
             "spec": {"holderIdentity": name, "leaseDurationSeconds": 40,
@@ -92,7 +93,7 @@ class Nodes:
                 "metadata": {"name": LEASE_NAMESPACE, "creationTimestamp": rfc3339(born)},
                 "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}})
         node = self.store.create("nodes", drill_node(born, now))
-        self.store.create("leases", node_lease(NODE_NAME, node["metadata"]["uid"], now))
+        self.store.create("leases", node_lease(NODE_NAME, node["metadata"]["uid"], born, now))
         self._renewed = self._reported = now
 
     def tick(self, now: float) -> None:

@@ -13,7 +13,7 @@ import hashlib
 import json
 from typing import Any
 
-from tui.drill.apitypes import KINDS, META, PREFIXES, Definition, list_definitions
+from tui.drill.apitypes import ENUMS, KINDS, META, PREFIXES, Definition, list_definitions
 from tui.drill.apitypes_network import NETWORK
 from tui.drill.apitypes_pods import PODS
 from tui.drill.apitypes_workloads import WORKLOADS
@@ -111,6 +111,8 @@ def _definition(short: str, v3: bool, refs: set[str]) -> dict[str, Any]:
             schema["description"] = text
         if len(field) > 3:
             schema["x-kubernetes-patch-strategy"] = field[3]
+        if f"{short}.{name}" in ENUMS:
+            schema["enum"] = list(ENUMS[f"{short}.{name}"])
         properties[name] = schema
     out: dict[str, Any] = {"description": description, "type": "object",
                            "properties": properties}

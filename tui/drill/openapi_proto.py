@@ -52,6 +52,7 @@ def schema(obj: dict[str, Any]) -> bytes:
     out = [_text(1, obj.get("$ref", "")), _text(2, obj.get("format", "")),
            _text(4, obj.get("description", ""))]
     out += [_text(19, name) for name in obj.get("required", [])]
+    out += [_bytes(20, _text(2, json.dumps(value))) for value in obj.get("enum", [])]  # Any.yaml
     extra = obj.get("additionalProperties")
     if isinstance(extra, dict):
         out.append(_bytes(21, _bytes(1, schema(extra))))

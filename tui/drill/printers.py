@@ -1,7 +1,7 @@
-"""Table columns and cells for endpoints, endpoint slices, nodes, secrets and ingresses.
+"""Table columns and cells for endpoints, endpoint slices, nodes, leases, secrets, ingresses.
 
 The API server's printers for these kinds (printEndpoints, printEndpointSlice, printNode,
-printSecret, printIngress), cell for cell; `tables.to_table` uses them beside its own.
+printLease, printSecret, printIngress), cell for cell; `tables.to_table` uses them beside its own.
 """
 
 from __future__ import annotations
@@ -50,6 +50,11 @@ COLUMNS: dict[str, list[Column]] = {
         ("Name", "string", "name", 0),
         ("Type", "string", "Used to facilitate programmatic handling of secret data.", 0),
         ("Data", "string", "Data contains the secret data.", 0),
+        ("Age", "string", "age", 0),
+    ],
+    "Lease": [
+        ("Name", "string", "name", 0),
+        ("Holder", "string", "The holder of the lease.", 0),
         ("Age", "string", "age", 0),
     ],
     "Ingress": [
@@ -146,7 +151,13 @@ def _ingress_cells(obj: dict[str, Any], now: float) -> list[Any]:
             "80, 443" if spec.get("tls") else "80", since(meta.get("creationTimestamp"), now)]
 
 
+def _lease_cells(obj: dict[str, Any], now: float) -> list[Any]:
+    meta = obj["metadata"]
+    return [meta.get("name", ""), (obj.get("spec") or {}).get("holderIdentity", ""),
+            since(meta.get("creationTimestamp"), now)]
+
+
 PRINTERS: dict[str, Callable[[dict[str, Any], float], list[Any]]] = {
     "Endpoints": _endpoints_cells, "EndpointSlice": _slice_cells, "Node": _node_cells,
-    "Secret": _secret_cells, "Ingress": _ingress_cells,
+    "Secret": _secret_cells, "Ingress": _ingress_cells, "Lease": _lease_cells,
 }
