@@ -133,7 +133,8 @@ class DrillCluster:
                        "metadata": {"name": ns, "creationTimestamp": born}}
                 apply_defaults("namespaces", obj)
                 self.store.create("namespaces", obj)
-        self.nodes.register(now - 86400 * 30, now)
+        self.nodes.register(now - 86400 * 30, now,
+                            sum(d["replicas"] for d in data.get("deployments") or []))
         self._bootstrap_objects(born)
         for cm in data.get("configmaps") or []:
             self.store.create("configmaps", {"apiVersion": "v1", "kind": "ConfigMap",

@@ -24,11 +24,17 @@ _CONDITIONS = (
 )
 
 
-def drill_node(born: float, now: float, name: str = NODE_NAME, ip: str = NODE_IP
-               ) -> dict[str, Any]:
-    """A Ready worker node as a kubelet registers it (capacity, conditions, node info)."""
-    capacity = {"cpu": "8", "ephemeral-storage": "102626232Ki", "hugepages-1Gi": "0",
-                "hugepages-2Mi": "0", "memory": "32859660Ki", "pods": "110"}
+def drill_node(born: float, now: float, pods: int = 0, name: str = NODE_NAME,
+               ip: str = NODE_IP) -> dict[str, Any]:
+    """A Ready worker node as a kubelet registers it (capacity, conditions, node info).
+
+    Sized like a common 8-core, 32 GiB worker (110 pods), or larger when the scenario runs more
+    pods than that (the scale drills), so `describe node` never shows it over-committed.
+    """
+    cores = max(8, -(-pods // 5))  # room for twice the pods' 100m CPU requests
+    capacity = {"cpu": str(cores), "ephemeral-storage": "102626232Ki", "hugepages-1Gi": "0",
+                "hugepages-2Mi": "0", "memory": f"{cores * 4107457}Ki",
+                "pods": str(max(110, 2 * pods))}
     conditions = [{"type": kind, "status": status, "reason": reason, "message": message,
                    "lastHeartbeatTime": rfc3339(now), "lastTransitionTime": rfc3339(born)}
                   for kind, status, reason, message in _CONDITIONS]
@@ -85,14 +91,14 @@ class Nodes:
         self.store = store
         self._renewed = self._reported = 0.0
 
-    def register(self, born: float, now: float) -> None:
-        """Create the node and its lease."""
+    def register(self, born: float, now: float, pods: int = 0) -> None:
+        """Create the node (sized for `pods`) and its lease."""
         if self.store.get("namespaces", "", LEASE_NAMESPACE) is None:
             self.store.create("namespaces", {
                 "apiVersion": "v1", "kind": "Namespace",
                 "metadata": {"name": LEASE_NAMESPACE, "creationTimestamp": rfc3339(born)},
                 "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}})
-        node = self.store.create("nodes", drill_node(born, now))
+        node = self.store.create("nodes", drill_node(born, now, pods))
         self.store.create("leases", node_lease(NODE_NAME, node["metadata"]["uid"], born, now))
         self._renewed = self._reported = now
 
