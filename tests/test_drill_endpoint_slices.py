@@ -138,3 +138,28 @@ def test_the_node_renews_its_lease_and_reports_its_status() -> None:
     conditions = store.require("nodes", "", NODE_NAME).obj["status"]["conditions"]
     assert {c["lastHeartbeatTime"] for c in conditions} == {rfc3339(2_000_300.0)}
     assert {c["lastTransitionTime"] for c in conditions} == {rfc3339(1_000_000.0)}
+
+
+def test_the_official_client_reads_the_new_kinds_and_reviews(drill) -> None:
+    from kubernetes import client, config  # strict (typed) deserialisation of every answer
+
+    _, info = drill("blue-green")
+    api = config.new_client_from_config(info.kubeconfig)
+    core = client.CoreV1Api(api)
+    endpoints = core.read_namespaced_endpoints("checkout", "production")
+    assert all(a.target_ref.name.startswith("checkout-green-")
+               for a in endpoints.subsets[0].addresses)
+    assert [n.metadata.name for n in core.list_node().items] == [NODE_NAME]
+    slices = client.DiscoveryV1Api(api).list_namespaced_endpoint_slice("production").items
+    assert len(slices) == 3 and all(s.address_type == "IPv4" for s in slices)
+    ingress = client.NetworkingV1Api(api).read_namespaced_ingress("checkout", "production")
+    assert ingress.spec.rules[0].http.paths[0].backend.service.name == "checkout"
+    lease = client.CoordinationV1Api(api).read_namespaced_lease(NODE_NAME, LEASE_NAMESPACE)
+    assert lease.spec.holder_identity == NODE_NAME
+    who = client.AuthenticationV1Api(api).create_self_subject_review(
+        client.V1SelfSubjectReview())
+    assert who.status.user_info.username == "drill-user"
+    rules = client.AuthorizationV1Api(api).create_self_subject_rules_review(
+        client.V1SelfSubjectRulesReview(
+            spec=client.V1SelfSubjectRulesReviewSpec(namespace="production")))
+    assert rules.status.resource_rules[0].verbs == ["*"]
