@@ -216,10 +216,34 @@ NETWORK: dict[str, Definition] = {
         ("type", "string", "Used to facilitate programmatic handling of secret data."),
         ("immutable", "bool", ("Immutable, if set to true, ensures that data stored in the "
                               "Secret cannot be updated."))),
-    "core.Namespace": kind_object("Namespace provides a scope for Names.", spec="any",
-                                  status="any"),
-    "core.Node": kind_object("Node is a worker node in Kubernetes.", spec="any",
+    "core.Namespace": kind_object("Namespace provides a scope for Names.",
+                                  spec="core.NamespaceSpec", status="core.NamespaceStatus"),
+    "core.NamespaceSpec": ("NamespaceSpec describes the attributes on a Namespace.", [
+        ("finalizers", "[]string", ("Finalizers is an opaque list of values that must be empty "
+                                   "to permanently remove object from storage.")),
+    ]),
+    "core.NamespaceStatus": (("NamespaceStatus is information about the current status of a "
+                             "Namespace."), [
+        ("phase", "string", ("Phase is the current lifecycle phase of the namespace: Active or "
+                            "Terminating.")),
+        ("conditions", "[]any@type", ("Represents the latest available observations of a "
+                                     "namespace's current state.")),
+    ]),
+    "core.Node": kind_object("Node is a worker node in Kubernetes.", spec="core.NodeSpec",
                              status="core.NodeStatus"),
+    "core.NodeSpec": ("NodeSpec describes the attributes that a node is created with.", [
+        ("podCIDR", "string", "PodCIDR represents the pod IP range assigned to the node."),
+        ("podCIDRs", "[]string@", ("podCIDRs represents the IP ranges assigned to the node for "
+                                  "usage by Pods on that node.")),
+        ("providerID", "string", ("ID of the node assigned by the cloud provider in the format: "
+                                 "<ProviderName>://<ProviderSpecificNodeID>")),
+        ("unschedulable", "bool", ("Unschedulable controls node schedulability of new pods. By "
+                                  "default, node is schedulable.")),
+        ("taints", "[]any", "If specified, the node's taints."),
+        ("configSource", "any", ("Deprecated: Previously used to specify the source of the "
+                                "node's configuration.")),
+        ("externalID", "string", "Deprecated. Not all kubelets will set this field."),
+    ]),
     "core.NodeStatus": ("NodeStatus is information about the current status of a node.", [
         ("capacity", "{}quantity", "Capacity represents the total resources of a node."),
         ("allocatable", "{}quantity", ("Allocatable represents the resources of a node that are "
@@ -241,7 +265,24 @@ NETWORK: dict[str, Definition] = {
                             "implementation.")),
     ]),
     "core.NodeCondition": condition("Node"),
-    "coordination.Lease": kind_object("Lease defines a lease concept.", spec="any"),
+    "coordination.Lease": kind_object("Lease defines a lease concept.",
+                                      spec="coordination.LeaseSpec"),
+    "coordination.LeaseSpec": ("LeaseSpec is a specification of a Lease.", [
+        ("holderIdentity", "string", ("holderIdentity contains the identity of the holder of a "
+                                     "current lease.")),
+        ("leaseDurationSeconds", "int32", ("leaseDurationSeconds is a duration that candidates "
+                                          "for a lease need to wait to force acquire it.")),
+        ("acquireTime", "string", ("acquireTime is a time when the current lease was "
+                                  "acquired.")),
+        ("renewTime", "string", ("renewTime is a time when the current holder of a lease has "
+                                "last updated the lease.")),
+        ("leaseTransitions", "int32", ("leaseTransitions is the number of transitions of a lease "
+                                      "between holders.")),
+        ("strategy", "string", ("Strategy indicates the strategy for picking the leader for "
+                               "coordinated leader election.")),
+        ("preferredHolder", "string", ("PreferredHolder signals to a lease holder that the lease "
+                                      "has a more optimal holder and should be given up.")),
+    ]),
     "core.Event": kind_object(
         "Event is a report of an event somewhere in the cluster.",
         ("involvedObject!", "core.ObjectReference", "The object that this event is about."),
