@@ -2,13 +2,14 @@
 documents and its strict field validation are all generated (see `openapi.py`).
 
 Each definition: its description and its fields, as (name, type, description[, strategy]).
-A name ending in `!` is required. Types: `string`, `int32`, `int64`, `bool`, `double`, `time`
-(meta Time), `intstr` (IntOrString), `quantity`, `any` (free-form object, kept as sent),
-`GROUP.Name` (another definition), `[]T` (list), `{}T` (map of string to T). A list type
-`[]T@key` is merged by `key` in strategic merge patches (a list-map); `[]T@` is merged as a set.
-The optional fourth element is a patch strategy (`retainKeys`). Fields and descriptions follow
-k8s.io/api v1.32; substructures the drill never interprets (volumes, affinity, probes' exec…)
-are `any`, so whatever a real manifest holds there is accepted and kept.
+A name ending in `!` is required. Types: `string`, `int32`, `int64`, `bool`, `double`, `bytes`
+(base64 in JSON), `time` (meta Time), `microtime`, `intstr` (IntOrString), `quantity`, `any`
+(free-form object, kept as sent), `GROUP.Name` (another definition), `[]T` (list), `{}T` (map
+of string to T). A list type `[]T@key` is merged by `key` in strategic merge patches (a
+list-map); `[]T@` is merged as a set. The optional fourth element is a patch strategy
+(`retainKeys`). Fields and descriptions follow k8s.io/api v1.32 (a test holds them to the
+official Python client's models); substructures the drill never interprets (volumes, affinity,
+probes' exec…) are `any`, so whatever a real manifest holds there is accepted and kept.
 """
 
 from __future__ import annotations

@@ -205,12 +205,12 @@ NETWORK: dict[str, Definition] = {
     "core.ConfigMap": kind_object(
         "ConfigMap holds configuration data for pods to consume.",
         ("data", "{}string", "Data contains the configuration data."),
-        ("binaryData", "{}string", "BinaryData contains the binary data."),
+        ("binaryData", "{}bytes", "BinaryData contains the binary data."),
         ("immutable", "bool", ("Immutable, if set to true, ensures that data stored in the "
                               "ConfigMap cannot be updated."))),
     "core.Secret": kind_object(
         "Secret holds secret data of a certain type.",
-        ("data", "{}string", "Data contains the secret data, base64 encoded."),
+        ("data", "{}bytes", "Data contains the secret data, base64 encoded."),
         ("stringData", "{}string", ("stringData allows specifying non-binary secret data in "
                                    "string form. It is write-only.")),
         ("type", "string", "Used to facilitate programmatic handling of secret data."),
@@ -272,9 +272,9 @@ NETWORK: dict[str, Definition] = {
                                      "current lease.")),
         ("leaseDurationSeconds", "int32", ("leaseDurationSeconds is a duration that candidates "
                                           "for a lease need to wait to force acquire it.")),
-        ("acquireTime", "string", ("acquireTime is a time when the current lease was "
+        ("acquireTime", "microtime", ("acquireTime is a time when the current lease was "
                                   "acquired.")),
-        ("renewTime", "string", ("renewTime is a time when the current holder of a lease has "
+        ("renewTime", "microtime", ("renewTime is a time when the current holder of a lease has "
                                 "last updated the lease.")),
         ("leaseTransitions", "int32", ("leaseTransitions is the number of transitions of a lease "
                                       "between holders.")),
@@ -295,7 +295,7 @@ NETWORK: dict[str, Definition] = {
                                   "was recorded.")),
         ("count", "int32", "The number of times this event has occurred."),
         ("type", "string", "Type of this event (Normal, Warning)."),
-        ("eventTime", "string", "Time when this Event was first observed."),
+        ("eventTime", "microtime", "Time when this Event was first observed."),
         ("series", "any", "Data about the Event series this event represents."),
         ("action", "string", "What action was taken/failed regarding to the Regarding object."),
         ("related", "any", "Optional secondary object for more complex actions."),

@@ -10,7 +10,8 @@ from typing import Any
 from tui.drill.apitypes import KINDS
 from tui.drill.openapi import DEFINITIONS
 
-_LEAVES = {"string", "int32", "int64", "bool", "double", "any", "time", "intstr", "quantity"}
+_LEAVES = {"string", "int32", "int64", "bool", "double", "bytes", "any", "time", "microtime",
+           "intstr", "quantity"}
 
 
 def _fields(short: str) -> dict[str, str]:

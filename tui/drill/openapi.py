@@ -22,6 +22,7 @@ from tui.drill.resources import RESOURCES, Resource
 DEFINITIONS: dict[str, Definition] = {**META, **WORKLOADS, **PODS, **NETWORK,
                                       **list_definitions()}
 TIME = "io.k8s.apimachinery.pkg.apis.meta.v1.Time"
+MICRO_TIME = "io.k8s.apimachinery.pkg.apis.meta.v1.MicroTime"
 INT_OR_STRING = "io.k8s.apimachinery.pkg.util.intstr.IntOrString"
 QUANTITY = "io.k8s.apimachinery.pkg.api.resource.Quantity"
 PATCH = "io.k8s.apimachinery.pkg.apis.meta.v1.Patch"
@@ -29,6 +30,9 @@ _SCALARS: dict[str, dict[str, Any]] = {
     TIME: {"type": "string", "format": "date-time",
            "description": "Time is a wrapper around time.Time which supports correct marshaling "
                           "to YAML and JSON."},
+    MICRO_TIME: {"type": "string", "format": "date-time",
+                 "description": "MicroTime is version of Time with microsecond level "
+                                "precision."},
     INT_OR_STRING: {"type": "string", "format": "int-or-string",
                     "description": "IntOrString is a type that can hold an int32 or a string."},
     QUANTITY: {"type": "string", "description": "Quantity is a fixed-point representation of "
@@ -41,8 +45,10 @@ _V3_ONE_OF = {INT_OR_STRING: [{"type": "integer"}, {"type": "string"}],
               QUANTITY: [{"type": "string"}, {"type": "number"}]}
 _PRIMITIVES = {"string": {"type": "string"}, "int32": {"type": "integer", "format": "int32"},
                "int64": {"type": "integer", "format": "int64"}, "bool": {"type": "boolean"},
-               "double": {"type": "number", "format": "double"}}
-_NAMED = {"time": TIME, "intstr": INT_OR_STRING, "quantity": QUANTITY}
+               "double": {"type": "number", "format": "double"},
+               "bytes": {"type": "string", "format": "byte"}}
+_NAMED = {"time": TIME, "microtime": MICRO_TIME, "intstr": INT_OR_STRING,
+          "quantity": QUANTITY}
 PATCH_TYPES = ("application/apply-patch+yaml", "application/json-patch+json",
                "application/merge-patch+json", "application/strategic-merge-patch+json")
 
