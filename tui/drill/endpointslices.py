@@ -26,8 +26,8 @@ MAX_ENDPOINTS = 1000  # Endpoints beyond this are truncated and annotated over-c
 OVER_CAPACITY = "endpoints.kubernetes.io/over-capacity"
 # Changes to one large Service (over MAX_PER_SLICE pods) within this many seconds are written
 # together (the controller's work queue coalesces them): a rolling update of thousands of pods
-# costs a write per half-second per Service, not one per tick. Small Services are written at once.
-BATCH_SECONDS = 0.5
+# costs a write a second per Service, not one per tick. Small Services are written at once.
+BATCH_SECONDS = 1.0
 
 # (ip, node, ready, terminating, uid, named container ports) of one pod behind a Service.
 Member = tuple[str, str, bool, bool, str, tuple[tuple[str, int, str], ...]]
