@@ -361,9 +361,27 @@ def test_namespace_cells() -> None:
 
 
 def test_other_kinds_fall_back_to_name_and_age() -> None:
-    obj = {"metadata": {"name": "token", "creationTimestamp": ago(30)}}
-    assert columns("Secret") == [("Name", "string", 0), ("Age", "string", 0)]
-    assert cells("Secret", obj) == ["token", "30s"]
+    obj = {"metadata": {"name": "holder", "creationTimestamp": ago(30)}}
+    assert columns("ServiceAccount") == [("Name", "string", 0), ("Age", "string", 0)]
+    assert cells("ServiceAccount", obj) == ["holder", "30s"]
+
+
+def test_secret_cells_count_data() -> None:
+    obj = {"metadata": {"name": "token", "creationTimestamp": ago(30)}, "type": "Opaque",
+           "data": {"a": "eA==", "b": "eQ=="}}
+    assert columns("Secret") == [("Name", "string", 0), ("Type", "string", 0),
+                                 ("Data", "string", 0), ("Age", "string", 0)]
+    assert cells("Secret", obj) == ["token", "Opaque", 2, "30s"]
+
+
+def test_endpoints_cells_print_three_ready_addresses_then_more() -> None:
+    addresses = [{"ip": f"10.244.0.{n}"} for n in range(2, 7)]
+    obj = {"metadata": {"name": "checkout", "creationTimestamp": ago(30)},
+           "subsets": [{"addresses": addresses, "notReadyAddresses": [{"ip": "10.244.0.9"}],
+                        "ports": [{"name": "http", "port": 8080}]}]}
+    assert cells("Endpoints", obj) == [
+        "checkout", "10.244.0.2:8080,10.244.0.3:8080,10.244.0.4:8080 + 2 more...", "30s"]
+    assert cells("Endpoints", {**obj, "subsets": []})[1] == "<none>"
 
 
 # --- column definitions -------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from tui.drill import discovery
 from tui.drill.defaults import apply_defaults
 from tui.drill.faults import Faults
 from tui.drill.httpserver import BadRequest, Request, Response, json_response
+from tui.drill.openapi_serve import serve_openapi
 from tui.drill.patch import (
     PatchError,
     apply_json_patch,
@@ -21,8 +22,10 @@ from tui.drill.patch import (
     apply_strategic_merge_patch,
     json_copy,
 )
-from tui.drill.protobuf import ProtobufError, decode_ssar
+from tui.drill.protobuf import ProtobufError, decode_rules_review, decode_ssar
+from tui.drill.protobuf_objects import UnsupportedProtobuf, decode_object
 from tui.drill.resources import RESOURCES, Resource
+from tui.drill.reviews import USER, rules_review, self_subject_review
 from tui.drill.selectors import (
     SelectorError,
     format_label_selector,
@@ -30,11 +33,10 @@ from tui.drill.selectors import (
     parse_label_selector,
     selector_from_spec,
 )
+from tui.drill.serverapply import APPLY_PATCH, check_fields, server_side_apply
 from tui.drill.store import Entry, Store, StoreError, encode
 from tui.drill.tables import to_table
 from tui.drill.watch import serve_watch
-
-USER = "drill-user"
 
 
 class ApiError(Exception):
@@ -118,8 +120,7 @@ class KubeAPI:
         if segments[0] == "version":
             return json_response(200, discovery.version_info())
         if segments[0] == "openapi":
-            return status_response(404, "NotFound", "the drill cluster serves no OpenAPI "
-                                   "document; use --validate=false with apply")
+            return serve_openapi(request, segments[1:])
         if self.faults.should_fail():
             return status_response(500, "InternalError", "Internal error occurred: injected "
                                    "fault error-rate (drill)")
@@ -151,6 +152,12 @@ class KubeAPI:
             return json_response(200, listing) if listing else None
         if group == "authorization.k8s.io" and rest == ["selfsubjectaccessreviews"]:
             return self._ssar(request)
+        if group == "authorization.k8s.io" and rest == ["selfsubjectrulesreviews"]:
+            return json_response(201, rules_review(
+                self.faults, self._review_body(request, decode_rules_review)))
+        if group == "authentication.k8s.io" and rest == ["selfsubjectreviews"]:
+            self._review_body(request, lambda body: {})
+            return json_response(201, self_subject_review())
         target = _parse_target(rest, group, version)
         if target is None:
             return None
@@ -170,16 +177,20 @@ class KubeAPI:
                            f'"{full}" in API group "{group}"{where}',
                            {"name": target.name or "", "group": group, "kind": res})
 
-    def _ssar(self, request: Request) -> Response:
+    def _review_body(self, request: Request,
+                     decode: Callable[[bytes], dict[str, Any]]) -> dict[str, Any]:
+        """The posted review, protobuf (as kubectl sends it) or JSON."""
         if request.method != "POST":
             raise ApiError(405, "MethodNotAllowed", "only create is supported")
         if "protobuf" in request.headers.get("content-type", ""):
             try:
-                review = decode_ssar(request.body)
+                return decode(request.body)
             except ProtobufError as exc:
                 raise ApiError(400, "BadRequest", f"cannot decode protobuf body: {exc}") from exc
-        else:
-            review = self._json_body(request)
+        return self._json_body(request) if request.body else {}
+
+    def _ssar(self, request: Request) -> Response:
+        review = self._review_body(request, decode_ssar)
         attrs = review.get("spec", {}).get("resourceAttributes") or {}
         verb, resource = attrs.get("verb", ""), attrs.get("resource", "")
         if attrs.get("subresource"):
@@ -201,7 +212,17 @@ class KubeAPI:
     @staticmethod
     def _json_body(request: Request) -> dict[str, Any]:
         ctype = request.headers.get("content-type", "")
-        if "protobuf" in ctype or "yaml" in ctype:
+        if "protobuf" in ctype:
+            try:
+                return decode_object(request.body)  # kubectl create secret|configmap|…
+            except UnsupportedProtobuf as exc:
+                raise ApiError(415, "UnsupportedMediaType", f"{exc}: send it as JSON, e.g. "
+                               "kubectl create … --dry-run=client -o yaml | kubectl apply -f -"
+                               ) from exc
+            except ProtobufError as exc:
+                raise ApiError(400, "BadRequest", f"cannot decode protobuf body: {exc}"
+                               ) from exc
+        if "yaml" in ctype:
             raise ApiError(415, "UnsupportedMediaType",
                            f'the body of the request was in an unknown format - accepted media '
                            f'types include: application/json (got "{ctype}")')
@@ -236,6 +257,8 @@ class KubeAPI:
                            f'Operation cannot be fulfilled on {target.resource.name} '
                            f'"{target.name or ""}": the object has been modified; please apply '
                            "your changes to the latest version and try again (injected fault)")
+        if verb == "patch" and request.headers.get("content-type", "").startswith(APPLY_PATCH):
+            return server_side_apply(self, request, target, dry_run)
         if verb == "create":
             return self._create(request, target, dry_run)
         if verb == "delete":
@@ -318,7 +341,8 @@ class KubeAPI:
         body = head[:-1] + b',"items":[' + b",".join(e.raw for e in page) + b"]}"
         return Response(200, body)
 
-    def _prepare(self, target: Target, obj: dict[str, Any]) -> dict[str, Any]:
+    def prepare(self, target: Target, obj: dict[str, Any]) -> dict[str, Any]:
+        """Check an object for `target` and fill its namespace and API defaults."""
         res = target.resource
         obj.setdefault("apiVersion", res.api_version)
         obj.setdefault("kind", res.kind)
@@ -333,9 +357,9 @@ class KubeAPI:
             if self.store.get("namespaces", "", target.namespace or "") is None:
                 raise ApiError(404, "NotFound", f'namespaces "{target.namespace}" not found',
                                {"name": target.namespace, "kind": "namespaces"})
-        for key in ("labels", "annotations"):
+        for key in ("labels", "annotations", "creationTimestamp"):
             if key in meta and not meta[key]:
-                del meta[key]
+                del meta[key]  # `null` as kubectl expose sends it: the server stamps it
         apply_defaults(res.name, obj, self._cluster_ip())
         if res.name == "deployments":
             self._validate_deployment(obj)
@@ -371,7 +395,9 @@ class KubeAPI:
                            "equal to 0")
 
     def _create(self, request: Request, target: Target, dry_run: bool) -> Response:
-        obj = self._prepare(target, self._json_body(request))
+        body = self._json_body(request)
+        warnings = check_fields(request, target.resource.kind, target.resource.version, body)
+        obj = self.prepare(target, body)
         meta = obj["metadata"]
         if not meta.get("name") and meta.get("generateName"):
             meta["name"] = meta["generateName"] + self.store.new_uid()[:5]
@@ -380,7 +406,7 @@ class KubeAPI:
                            "Required value: name or generateName is required")
         created = self.store.create(target.resource.name, obj, dry_run=dry_run)
         self.wake()
-        return json_response(201, created)
+        return json_response(201, created, warnings)
 
     def _delete(self, target: Target, dry_run: bool) -> Response:
         obj = self._entry(target)
@@ -464,8 +490,12 @@ class KubeAPI:
                 return json_response(200, self._scale_of(stored))
             if verb == "patch":
                 updated = self._patched(request, current, res.kind)
+                sent: Any = json.loads(request.body or b"null")  # _patched has parsed it once
+                if isinstance(sent, list):
+                    sent = None  # a JSON patch names paths, not fields
             else:
-                updated = self._json_body(request)
+                updated = sent = self._json_body(request)
+            warnings = check_fields(request, res.kind, res.version, sent)
             if not isinstance(updated, dict):
                 raise ApiError(422, "Invalid", "the result is not an object")
             meta = updated.setdefault("metadata", {})
@@ -475,7 +505,7 @@ class KubeAPI:
             if target.sub == "status":
                 updated = {**json_copy(current), "status": updated.get("status", {})}
             expect = meta.get("resourceVersion") or None
-            updated = self._prepare(target, updated)
+            updated = self.prepare(target, updated)
             stored = self.store.replace(res.name, updated, expect_rv=expect, dry_run=dry_run)
         self.wake()
-        return Response(200, encode(stored))
+        return Response(200, encode(stored), headers=warnings)

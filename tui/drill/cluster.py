@@ -17,9 +17,11 @@ from tui.drill.clock import DrillClock, rfc3339
 from tui.drill.controller import REVISION, Controllers
 from tui.drill.database import DatabaseUnavailable, DrillDatabase
 from tui.drill.defaults import apply_defaults
+from tui.drill.endpointslices import EndpointsController
 from tui.drill.faults import Faults
 from tui.drill.flagapi import FlagAPI
 from tui.drill.httpserver import DrillHTTPServer, QuietLog, Request, Response, json_response
+from tui.drill.nodes import NODE_IP, Nodes
 from tui.drill.podsim import Behavior
 from tui.drill.promapi import PrometheusAPI
 from tui.drill.scenario import Scenario
@@ -66,6 +68,8 @@ class DrillCluster:
             self.faults.apply(spec)
         self._revisions = self._behaviors()
         self.controllers = Controllers(self.store, self.clock, self._behavior_for)
+        self.endpoint_objects = EndpointsController(self.store)
+        self.nodes = Nodes(self.store)
         self.flags = FlagAPI(self.store, scenario.data.get("flags") or [])
         # The drill's own secret: what the runbook's flag steps send as their bearer token.
         self.flag_token = "drill-flag-" + secrets.token_hex(8)
@@ -137,6 +141,9 @@ class DrillCluster:
                        "metadata": {"name": ns, "creationTimestamp": born}}
                 apply_defaults("namespaces", obj)
                 self.store.create("namespaces", obj)
+        self.nodes.register(now - 86400 * 30, now,
+                            sum(d["replicas"] for d in data.get("deployments") or []))
+        self._bootstrap_objects(born)
         for cm in data.get("configmaps") or []:
             self.store.create("configmaps", {"apiVersion": "v1", "kind": "ConfigMap",
                                              "metadata": {"name": cm["name"],
@@ -159,7 +166,29 @@ class DrillCluster:
         self.controllers.tick()
         self.controllers.tick()
         self.controllers.warm = False
+        self.endpoint_objects.sync()
         self._backfill(now)
+
+    def _bootstrap_objects(self, born: str) -> None:
+        """The scenario's secrets and ingresses."""
+        for secret in self.scenario.data.get("secrets") or []:
+            obj = {"apiVersion": "v1", "kind": "Secret",
+                   "metadata": {"name": secret["name"], "namespace": secret["namespace"],
+                                "creationTimestamp": born},
+                   "type": secret.get("type", "Opaque"),
+                   "stringData": dict(secret["string_data"])}
+            apply_defaults("secrets", obj)
+            self.store.create("secrets", obj)
+        for ing in self.scenario.data.get("ingresses") or []:
+            backend = {"service": {"name": ing["service"],
+                                   "port": {"number": ing.get("port", 80)}}}
+            obj = {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+                   "metadata": {"name": ing["name"], "namespace": ing["namespace"],
+                                "creationTimestamp": born},
+                   "spec": {"rules": [{"host": ing["host"], "http": {"paths": [
+                       {"path": "/", "pathType": "Prefix", "backend": backend}]}}]},
+                   "status": {"loadBalancer": {"ingress": [{"ip": NODE_IP}]}}}
+            self.store.create("ingresses", obj)
 
     def _backfill(self, now: float) -> None:
         primary = self.scenario.primary
@@ -220,6 +249,8 @@ class DrillCluster:
         while not self._stop.is_set():
             try:
                 self.controllers.tick()
+                self.endpoint_objects.sync()
+                self.nodes.tick(self.clock.now())
                 self.traffic.tick(self.clock.now())
                 self._scheduled()
             except Exception as exc:  # noqa: BLE001 - the simulation must keep running

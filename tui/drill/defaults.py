@@ -7,6 +7,7 @@ the old ReplicaSet and would create a new one instead of renumbering the old rev
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 import math
@@ -113,6 +114,16 @@ def default_pod(obj: dict[str, Any]) -> None:
     obj.setdefault("status", {"phase": "Pending"})
 
 
+def default_secret(obj: dict[str, Any]) -> None:
+    """Fill a Secret's defaults in place: `stringData` is written into `data`, base64-encoded."""
+    obj.setdefault("type", "Opaque")
+    string_data = obj.pop("stringData", None) or {}
+    if string_data:
+        data = obj.setdefault("data", {})
+        for key, value in string_data.items():
+            data[key] = base64.b64encode(str(value).encode()).decode()
+
+
 def apply_defaults(resource: str, obj: dict[str, Any], cluster_ip: str = "10.96.0.10") -> None:
     """Default any stored kind in place."""
     obj.setdefault("metadata", {})
@@ -124,6 +135,10 @@ def apply_defaults(resource: str, obj: dict[str, Any], cluster_ip: str = "10.96.
         default_service(obj, cluster_ip)
     elif resource == "pods":
         default_pod(obj)
+    elif resource == "secrets":
+        default_secret(obj)
+    elif resource == "ingresses":
+        obj.setdefault("status", {"loadBalancer": {}})
     elif resource == "namespaces":
         obj.setdefault("spec", {"finalizers": ["kubernetes"]})
         obj.setdefault("status", {"phase": "Active"})

@@ -6,7 +6,14 @@ from typing import Any
 
 from tui.drill.resources import ALL_CATEGORY, by_group
 
-GROUPS = (("apps", "v1"), ("authorization.k8s.io", "v1"))
+GROUPS = (("apps", "v1"), ("authentication.k8s.io", "v1"), ("authorization.k8s.io", "v1"),
+          ("coordination.k8s.io", "v1"), ("discovery.k8s.io", "v1"), ("networking.k8s.io", "v1"))
+# Create-only review resources (answered, never stored): group -> (name, kind).
+REVIEWS: dict[str, tuple[tuple[str, str], ...]] = {
+    "authentication.k8s.io": (("selfsubjectreviews", "SelfSubjectReview"),),
+    "authorization.k8s.io": (("selfsubjectaccessreviews", "SelfSubjectAccessReview"),
+                             ("selfsubjectrulesreviews", "SelfSubjectRulesReview")),
+}
 
 
 def version_info() -> dict[str, str]:
@@ -47,11 +54,11 @@ def _subresource(resource: Any, sub: str) -> dict[str, Any]:
 def resource_list(group: str, version: str) -> dict[str, Any] | None:
     """`GET /api/v1` or `/apis/GROUP/VERSION`, or None for an unknown group."""
     group_version = f"{group}/{version}" if group else version
-    if group == "authorization.k8s.io" and version == "v1":
+    if group in REVIEWS and version == "v1":
         return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": group_version,
-                "resources": [{"name": "selfsubjectaccessreviews",
-                               "singularName": "selfsubjectaccessreview", "namespaced": False,
-                               "kind": "SelfSubjectAccessReview", "verbs": ["create"]}]}
+                "resources": [{"name": name, "singularName": kind.lower(), "namespaced": False,
+                               "kind": kind, "verbs": ["create"]}
+                              for name, kind in REVIEWS[group]]}
     served = by_group(group, version)
     if not served:
         return None

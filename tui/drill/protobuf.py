@@ -86,3 +86,17 @@ def decode_ssar(body: bytes) -> dict[str, Any]:
         result["spec"]["nonResourceAttributes"] = {"path": _text(non_resource, 1),
                                                    "verb": _text(non_resource, 2)}
     return result
+
+
+def _envelope(body: bytes) -> dict[int, list[bytes | int]]:
+    """The object inside the `k8s\\0` envelope (runtime.Unknown field 2)."""
+    if not body.startswith(MAGIC):
+        raise ProtobufError("missing k8s protobuf envelope")
+    return _message(fields(body[len(MAGIC):]), 2)
+
+
+def decode_rules_review(body: bytes) -> dict[str, Any]:
+    """A protobuf SelfSubjectRulesReview (spec.namespace) as its JSON object."""
+    spec = _message(_envelope(body), 2)
+    return {"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectRulesReview",
+            "metadata": {}, "spec": {"namespace": _text(spec, 1)}}

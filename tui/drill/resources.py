@@ -46,6 +46,15 @@ RESOURCES: dict[str, Resource] = {
                  subresources=("scale", "status")),
         Resource("replicasets", "replicaset", "ReplicaSet", "apps", "v1", True, ("rs",),
                  subresources=("scale", "status")),
+        Resource("endpoints", "endpoints", "Endpoints", "", "v1", True, ("ep",)),
+        Resource("endpointslices", "endpointslice", "EndpointSlice", "discovery.k8s.io", "v1",
+                 True),
+        Resource("nodes", "node", "Node", "", "v1", False, ("no",),
+                 subresources=("status",)),
+        Resource("secrets", "secret", "Secret", "", "v1", True),
+        Resource("leases", "lease", "Lease", "coordination.k8s.io", "v1", True),
+        Resource("ingresses", "ingress", "Ingress", "networking.k8s.io", "v1", True, ("ing",),
+                 subresources=("status",)),
     )
 }
 ALL_CATEGORY = ("pods", "services", "deployments", "replicasets")

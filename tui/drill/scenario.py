@@ -72,6 +72,21 @@ CONFIGMAP = Obj((
     Field("data", MapOf(Str(templated=False)), "data", True),
 ), what="a configmap")
 
+SECRET = Obj((
+    _s("name", "Secret name", True),
+    _s("namespace", "namespace", True),
+    _s("type", "Secret type (default Opaque)"),
+    Field("string_data", MapOf(Str(templated=False)), "values (stored base64-encoded)", True),
+), what="a secret")
+
+INGRESS = Obj((
+    _s("name", "Ingress name", True),
+    _s("namespace", "namespace", True),
+    _s("host", "host the rule matches", True),
+    _s("service", "backend Service", True),
+    Field("port", Int(minimum=1), "backend Service port (default 80)"),
+), what="an ingress")
+
 FLAG = Obj((
     _s("service", "the service whose behaviour the flag changes", True),
     _s("configmap", "ConfigMap holding the flag"),
@@ -105,6 +120,8 @@ SCENARIO = Obj((
     Field("deployments", ListOf(DEPLOYMENT), "deployments"),
     Field("services", ListOf(SERVICE), "services"),
     Field("configmaps", ListOf(CONFIGMAP), "configmaps"),
+    Field("secrets", ListOf(SECRET), "secrets (e.g. the database credentials)"),
+    Field("ingresses", ListOf(INGRESS), "ingresses in front of services"),
     Field("flags", ListOf(FLAG), "feature flags that change behaviour"),
     Field("faults", ListOf(Str(templated=False)), "faults in force from the start"),
     Field("schedule", ListOf(SCHEDULED), "faults injected later"),
@@ -151,10 +168,11 @@ def load_scenario_bytes(data: bytes, filename: str) -> Scenario:
 
 def _check(raw: dict[str, Any], root: Any, ck: Checker) -> None:
     namespaces = set(raw.get("namespaces") or [])
-    for section in ("deployments", "services", "configmaps"):
+    for section in ("deployments", "services", "configmaps", "secrets", "ingresses"):
         for item in raw.get(section) or []:
             if isinstance(item, dict) and item.get("namespace") not in namespaces:
-                ck.at(root, f"{section[:-1]} {item.get('name')!r} is in namespace "
+                what = "ingress" if section == "ingresses" else section[:-1]
+                ck.at(root, f"{what} {item.get('name')!r} is in namespace "
                       f"{item.get('namespace')!r}, which the scenario does not create",
                       "one of: " + ", ".join(sorted(namespaces)))
 

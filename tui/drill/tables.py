@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tui.domain.pods import epoch, human_duration, kubectl_status, restarts_text, since
+from tui.drill import printers
 from tui.drill.selectors import SelectorError, selector_from_spec
 
 __all__ = ["human_duration", "to_table"]
@@ -126,6 +127,8 @@ _COLUMNS: dict[str, list[_Column]] = {
         _AGE,
     ],
 }
+_COLUMNS.update({kind: [_column(*column) for column in columns]
+                 for kind, columns in printers.COLUMNS.items()})
 
 
 def _definitions(kind: str) -> list[dict[str, Any]]:
@@ -273,7 +276,7 @@ def _generic_cells(obj: dict[str, Any], now: float) -> list[Any]:
 _PRINTERS: dict[str, Callable[[dict[str, Any], float], list[Any]]] = {
     "Deployment": _deployment_cells, "ReplicaSet": _replicaset_cells,
     "Service": _service_cells, "ConfigMap": _configmap_cells, "Event": _event_cells,
-    "Namespace": _namespace_cells,
+    "Namespace": _namespace_cells, **printers.PRINTERS,
 }
 
 
