@@ -26,8 +26,8 @@ class VerifyScreen(IncidentScreen):
     CSS_PATH = "verify.tcss"
     PHASE = Phase.VERIFY
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("a", "run_checks", "Run automatic checks", id="verify_checks"),
-        Binding("ctrl+r", "resolve", "Close the incident", id="verify_resolve", priority=True),
+        Binding("a", "run_checks", "Run checks", id="verify_checks"),
+        Binding("ctrl+r", "resolve", "Close", id="verify_resolve", priority=True),
         Binding("e", "export", "Export", id="verify_export"),
         Binding("p", "postmortem", "Postmortem", id="verify_postmortem"),
     ]
