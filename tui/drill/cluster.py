@@ -68,8 +68,9 @@ class DrillCluster:
                                self.flags.pod_inputs)
         self._wake = threading.Event()
         self._stop = threading.Event()
-        self.api = KubeAPI(self.store, self.faults, self._wake.set, self._logs,
-                           self._terminate)
+        self.controllers.pods.logs.stopping = self._stop
+        self.api = KubeAPI(self.store, self.faults, self._wake.set,
+                           self.controllers.pods.logs.serve, self._terminate)
         self.prom = PrometheusAPI(self.traffic, self.faults, self.clock.now, speed)
         # One line per distinct error per minute: a persistent error cannot fill the disk.
         self.errors = QuietLog(folder / "drill-errors.log")
@@ -289,21 +290,6 @@ class DrillCluster:
     def _terminate(self, pod: dict[str, Any]) -> None:
         with self.store.lock:
             self.controllers.pods.terminate(pod)
-
-    def _logs(self, pod: dict[str, Any], query: dict[str, str]) -> list[str]:
-        sim = self.controllers.pods.restart_log(pod)
-        behavior = sim.behavior if sim else self._behavior_for(pod)
-        name = pod["metadata"]["name"]
-        lines = [f"{rfc3339(self.clock.now() - 60)} starting {name} version {behavior.version}\n",
-                 f"{rfc3339(self.clock.now() - 59)} listening on :8080\n"]
-        if behavior.error_ratio > 0.05:
-            lines += [f"{rfc3339(self.clock.now() - 30 + i)} ERROR payment client: upstream "
-                      "returned 500 (request failed)\n" for i in range(5)]
-        if behavior.kind == "crashloop":
-            lines.append(f"{rfc3339(self.clock.now() - 1)} panic: nil pointer dereference in "
-                         "payment client\n")
-        tail = query.get("tailLines")
-        return lines[-int(tail):] if tail and tail.isdigit() and int(tail) > 0 else lines
 
     def _admin(self, request: Request) -> Response:
         if request.path == "/drill/faults":

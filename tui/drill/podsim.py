@@ -9,9 +9,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tui.drill.clock import DrillClock, rfc3339
+from tui.drill.clock import DrillClock, parse_rfc3339, rfc3339
 from tui.drill.events import record_event
 from tui.drill.patch_json import json_copy
+from tui.drill.podlogs import PodLogs
 from tui.drill.store import Store
 
 READY_DELAY = 1.0
@@ -20,6 +21,8 @@ READY_DELAY = 1.0
 CRASH_AFTER = 40.0
 BACKOFF_BASE, BACKOFF_CAP = 10.0, 10.0
 TERMINATION_SECONDS = 1.0
+CRASH_LINE = "panic: nil pointer dereference in payment client"
+SIGTERM_LINE = "received SIGTERM, shutting down"
 POD_EVENT_LIMIT = 100  # above this many replicas, pods emit no events (scale scenarios)
 
 
@@ -105,6 +108,7 @@ class PodLifecycles:
         self._due: list[tuple[float, PodKey]] = []
         self._started = itertools.count(1)
         self._next_ip = 1
+        self.logs = PodLogs(clock)
 
     def _ip(self) -> str:
         n = self._next_ip
@@ -143,11 +147,12 @@ class PodLifecycles:
         sim = PodSim(behavior, now, next_at=now + self.clock.scaled(behavior.start_seconds),
                      quiet=quiet)
         sim.extra["ip"] = self._ip()
+        key = (namespace, name)
         if warm:
             self._warm(sim, now)
             pod["metadata"]["creationTimestamp"] = rfc3339(sim.created)
+            self._warm_logs(key, name, sim)
         pod["status"] = self._status(pod, sim, now)
-        key = (namespace, name)
         sim.order = next(self._started)
         self.sims[key] = sim
         try:
@@ -178,6 +183,14 @@ class PodLifecycles:
         elif sim.behavior.kind == "never-ready":
             sim.stage, sim.started_at, sim.next_at = "running", now - 600, float("inf")
 
+    def _warm_logs(self, key: PodKey, name: str, sim: PodSim) -> None:
+        last = sim.last_terminated
+        if last:
+            self.logs.started(key, name, sim.behavior, parse_rfc3339(last["startedAt"]))
+            self.logs.stopped(key, parse_rfc3339(last["finishedAt"]), CRASH_LINE)
+        if sim.started_at is not None:
+            self.logs.started(key, name, sim.behavior, sim.started_at)
+
     def terminate(self, pod: dict[str, Any]) -> None:
         """Start deleting a pod: Terminating for a moment, then gone."""
         sim = self.sims.get(_key(pod))
@@ -190,6 +203,7 @@ class PodLifecycles:
                                        "deletionGracePeriodSeconds": 30}}
         updated["status"] = self._status(updated, sim, now)
         self.store.replace("pods", updated)
+        self.logs.stopped(_key(pod), now, SIGTERM_LINE)
         if not sim.quiet:
             record_event(self.store, pod, "v1", "Pod", "Killing",
                          f"Stopping container {self._container(pod)}", component="kubelet")
@@ -220,11 +234,13 @@ class PodLifecycles:
             entry = self.store.get("pods", *key)
             if entry is None:
                 del self.sims[key]
+                self.logs.forget(key)
                 continue
             pod = entry.obj
             if sim.stage == "terminating":
                 self.store.delete("pods", *key)
                 del self.sims[key]
+                self.logs.forget(key)
                 continue
             self._step(pod, sim, now)
             self._schedule(key, sim)
@@ -247,6 +263,7 @@ class PodLifecycles:
             return
         if sim.stage in ("creating", "backoff"):
             sim.stage, sim.started_at = "running", now
+            self.logs.started(_key(pod), pod["metadata"]["name"], sim.behavior, now)
             if sim.restarts == 0:
                 self._event(pod, sim, "Pulled",
                             f'Container image "{image}" already present on machine')
@@ -268,6 +285,7 @@ class PodLifecycles:
             sim.last_terminated = {"exitCode": 1, "reason": "Error",
                                    "startedAt": rfc3339(sim.started_at or now),
                                    "finishedAt": rfc3339(now)}
+            self.logs.stopped(_key(pod), now, CRASH_LINE)
             backoff = min(BACKOFF_BASE * 2 ** (sim.restarts - 1), BACKOFF_CAP)
             sim.stage, sim.next_at = "backoff", now + self.clock.scaled(backoff)
             sim.extra["backoff"] = backoff
