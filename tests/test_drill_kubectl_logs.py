@@ -107,13 +107,19 @@ def test_logs_follow_ends_when_a_crash_looping_container_dies(drill, tmp_path: P
         return None
 
     name = wait_for("a running checkout container", running, timeout=40)
-    restarts = container_status(cluster, name)["restartCount"]
+    started = container_status(cluster, name)["state"]["running"]["startedAt"]
     streaming = follow(info, tmp_path, name)
     code, out, err = finish(streaming, timeout=30)
     assert code == 0, f"kubectl logs -f did not end when the container crashed: {err}"
-    assert out.splitlines()[-1].endswith(CRASH), out[-300:]
+    lines = out.splitlines()
+    assert lines[-1].endswith(CRASH), out[-300:]
+    # The stream was this container's whole life, its crash stamped when it happened.
+    assert lines[0].startswith(f"{started} starting {name} version 2.4.0"), lines[0]
     status = container_status(cluster, name)
-    assert status["restartCount"] == restarts + 1 and "running" not in status["state"]
+    assert status["state"]["waiting"]["reason"] == "CrashLoopBackOff"
+    terminated = status["lastState"]["terminated"]
+    assert terminated["startedAt"] == started
+    assert lines[-1] == f"{terminated['finishedAt']} {CRASH}"
 
 
 def test_logs_since_and_since_time_cut_the_record(drill, kubectl) -> None:

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 LINE_EVERY = 5.0  # scenario seconds between a running container's periodic lines
 FOLLOW_POLL = 0.2  # seconds between looks for new lines while following
+FOLLOW_LAG = 0.5  # seconds a followed line waits: longer than the simulation's tick
 PodKey = tuple[str, str]
 
 
@@ -149,7 +150,9 @@ class PodLogs:
         body = _render(lines, stamps)
         if not _truthy(query.get("follow")):
             return Response(200, body[:limit] if limit else body, "text/plain")
-        self._follow(request, run, body, now, stamps, limit)
+        lagging = now - FOLLOW_LAG if run.finished is None else now
+        body = _render([line for line in lines if line[0] < lagging], stamps)
+        self._follow(request, run, body, lagging, stamps, limit)
         return Response(200, b"", "text/plain")
 
     def _chosen_run(self, pod: dict[str, Any], key: PodKey, container: str, previous: bool
@@ -183,15 +186,18 @@ class PodLogs:
         try:
             budget = _send(request, first, budget)
             while budget != 0 and not self.stopping.is_set():
-                if run.finished is not None and run.finished < sent_until:
-                    return
                 if request.client_gone():
                     return
                 time.sleep(FOLLOW_POLL)
-                now = self.clock.now()
-                fresh = [line for line in run.record(now) if line[0] >= sent_until]
-                sent_until = now
+                # A change is written when the simulation notices it, up to a tick after it
+                # happened: lines are sent that much later, so none lands before a sent one.
+                finished = run.finished is not None
+                upto = self.clock.now() - (0 if finished else FOLLOW_LAG)
+                fresh = [line for line in run.record(upto) if line[0] >= sent_until]
+                sent_until = max(sent_until, upto)
                 budget = _send(request, _render(fresh, stamps), budget)
+                if finished:
+                    return
         except OSError:
             return
 
