@@ -106,7 +106,8 @@ class PodLifecycles:
         self._started = itertools.count(1)
         self._next_ip = 1
         self.logs = PodLogs(clock)
-        self._warm_created: dict[str, int] = {}  # owner uid -> warm pods created so far
+        # owner uid -> (warm pods created so far, when the owner was created)
+        self._warm_created: dict[str, tuple[int, float | None]] = {}
         self._held: HeldEvents | None = None  # events of a history being replayed
 
     def _ip(self) -> str:
@@ -181,10 +182,11 @@ class PodLifecycles:
         """When a starting pod was created: by its ReplicaSet's rolling update, one surge batch
         after another as the previous batch became ready (never in the future)."""
         uid = owner["metadata"]["uid"]
-        index = self._warm_created.get(uid, 0)
-        self._warm_created[uid] = index + 1
-        born = owner["metadata"].get("creationTimestamp")
-        start = parse_rfc3339(born) if born else now
+        index, start = self._warm_created.get(uid, (0, None))
+        if start is None:
+            born = owner["metadata"].get("creationTimestamp")
+            start = parse_rfc3339(born) if born else now
+        self._warm_created[uid] = (index + 1, start)
         replicas = max(owner["spec"].get("replicas", 1), 1)
         batch = max(math.ceil(replicas / 4), 1)  # maxSurge 25 %
         return min(start + 1.0 + (index // batch) * rollout_step(self.clock, behavior), now)
