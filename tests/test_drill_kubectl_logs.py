@@ -192,3 +192,15 @@ def test_logs_tail_and_limit_bytes(drill, kubectl, flag: str) -> None:
         assert len(result.stdout.splitlines()) == 3
     else:
         assert len(result.stdout.encode()) == 40
+
+
+def test_a_long_running_containers_log_keeps_its_newest_lines(drill, kubectl) -> None:
+    cluster, info = drill("stuck-rollout", speed=20)
+    # Pods of the stable revision have run for two hours: 28,800 lines at speed 20.
+    name = min(name for name, pod in pods(cluster).items()
+               if pod["status"]["containerStatuses"][0]["ready"])
+    asked = time.time()
+    lines = stamped(kubectl(info, "logs", name, "--timestamps").stdout)
+    assert len(lines) == 2000
+    assert asked - 1 <= epoch(lines[-1][0]) <= asked + 1
+    assert [epoch(s) for s, _ in lines] == sorted(epoch(s) for s, _ in lines)

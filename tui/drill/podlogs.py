@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from tui.drill.podsim import Behavior
 
 LINE_EVERY = 5.0  # scenario seconds between a running container's periodic lines
+KEPT_LINES = 2000  # the newest lines a container's log keeps (the kubelet rotates logs too)
 FOLLOW_POLL = 0.2  # seconds between looks for new lines while following
 FOLLOW_LAG = 0.5  # seconds a followed line waits: longer than the simulation's tick
 PodKey = tuple[str, str]
@@ -45,9 +46,9 @@ class ContainerRun:
             # Periodic lines at started + k·every, strictly before the end (a crash line last).
             count = max(int((end - self.started) / self.every - 1e-9), 0)
             found += [(self.started + k * self.every, self.periodic)
-                      for k in range(1, count + 1)]
+                      for k in range(max(count - KEPT_LINES, 0) + 1, count + 1)]
         found.sort(key=lambda line: line[0])
-        return found
+        return found[-KEPT_LINES:]
 
 
 def nano_stamp(epoch: float) -> str:
