@@ -159,8 +159,9 @@ async def test_the_feed_fills_the_window_and_judges_the_bad_release(drill) -> No
         assert len(after) >= 35 and all(0.11 <= v <= 1.0 for v in after)
         assert 0.11 <= error.current <= 1.0
         assert error.status is MetricStatus.BAD and not error.stale and error.last_error is None
-        assert error.trend is Trend.FLAT and error.age == pytest.approx(0, abs=2)
-        assert re.fullmatch(r"error_ratio \d+\.\d % ▬ \(no baseline, threshold 5 %\) ✗",
+        # (No trend: the ratio swings as the crash-looping pods come and go.)
+        assert error.age == pytest.approx(0, abs=2)
+        assert re.fullmatch(r"error_ratio \d+\.\d % [▬▲▼] \(no baseline, threshold 5 %\) ✗",
                             summary_line(error).text)
         rate = views["request_rate"]
         assert rate.status is MetricStatus.OK and rate.current == pytest.approx(40, rel=0.05)
@@ -172,8 +173,8 @@ async def test_the_feed_fills_the_window_and_judges_the_bad_release(drill) -> No
             'service:http_requests_errors:ratio_rate5m{service="checkout"}', release - 60)
         judged = feed.set_baselines({"error_ratio": baseline})
     assert judged["error_ratio"].baseline == baseline
-    assert summary_line(judged["error_ratio"]).text.endswith(
-        "▬ (baseline 0.2 %, threshold 5 %) ✗")
+    assert re.search(r"[▬▲▼] \(baseline 0\.2 %, threshold 5 %\) ✗$",
+                     summary_line(judged["error_ratio"]).text)
     assert re.search(r"\d+× baseline", judged["error_ratio"].verdict)
     assert len(updates) == 2 and updates[-1]["error_ratio"] == judged["error_ratio"]
 
