@@ -167,8 +167,6 @@ class PodLogs:
         current = runs[-1] if runs else None
         if previous:
             done = [r for r in runs if r.finished is not None]
-            if current is not None and current.finished is None:
-                done = done[:-1] if done and done[-1] is current else done
             if not done:
                 return status_response(400, "BadRequest", f'previous terminated container '
                                        f'"{container}" in pod "{name}" not found')
