@@ -10,6 +10,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
+import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -278,9 +279,11 @@ class PodLifecycles:
             return False
         if not sim.ready and kind in ("healthy", "crashloop"):
             sim.ready, sim.ready_since = True, at
-            # Each run lasts as long as the requests that hit the bad path take to arrive.
+            # Each run lasts as long as the requests that hit the bad path take to arrive; drawn
+            # per pod and run, so the store's generator (pod names) does not depend on timing.
+            run = random.Random(f"{pod['metadata']['name']}/{sim.instance}").uniform(0.5, 1.5)
             sim.next_at = math.inf if kind == "healthy" else at + self.clock.scaled(
-                CRASH_AFTER * self.store.rng.uniform(0.5, 1.5))
+                CRASH_AFTER * run)
             return True
         if kind == "crashloop":
             self._crash(pod, sim, at)
