@@ -245,9 +245,10 @@ def test_access_review_logs_and_status_errors(kube: Kube) -> None:
     assert review.spec.resource_attributes.verb == "patch"
 
     pod = core.list_namespaced_pod(NS).items[0].metadata.name
-    log = core.read_namespaced_pod_log(pod, NS, container=DEPLOY)
+    # The previous container's log: the crash-looping pod's last run, up to its panic.
+    log = core.read_namespaced_pod_log(pod, NS, container=DEPLOY, previous=True)
     assert isinstance(log, str) and f"starting {pod}" in log and "panic" in log
-    tail = core.read_namespaced_pod_log(pod, NS, tail_lines=2)
+    tail = core.read_namespaced_pod_log(pod, NS, tail_lines=2, previous=True)
     assert len(tail.splitlines()) == 2 and tail.splitlines()[-1].endswith(
         "panic: nil pointer dereference in payment client")
     raw = core.read_namespaced_pod_log(pod, NS, _preload_content=False)

@@ -151,27 +151,31 @@ async def test_the_feed_fills_the_window_and_judges_the_bad_release(drill) -> No
         assert times == sorted(times) and len(times) in (121, 122)
         assert now - 1800 <= times[0] <= now - 1785 and times[1] - times[0] == 15
         assert times[-1] == pytest.approx(now, abs=2) and error.updated_at == times[-1]
-        # Twenty minutes before the release at the baseline, ten after it at about 12 %.
+        # Twenty minutes before the release at the baseline, ten after it above the 12 % the
+        # crash-looping pods fail while they serve: most of the time none serves (503s).
         before = [v for t, v in error.points if t < release - 30]
         after = [v for t, v in error.points if t > release + 30]
         assert len(before) >= 75 and all(v == pytest.approx(0.002, rel=0.2) for v in before)
-        assert len(after) >= 35 and all(v == pytest.approx(0.12, rel=0.1) for v in after)
-        assert error.current == pytest.approx(0.12, rel=0.1)
+        assert len(after) >= 35 and all(0.11 <= v <= 1.0 for v in after)
+        assert 0.11 <= error.current <= 1.0
         assert error.status is MetricStatus.BAD and not error.stale and error.last_error is None
-        assert error.trend is Trend.FLAT and error.age == pytest.approx(0, abs=2)
-        assert re.fullmatch(r"error_ratio 1[12]\.\d % ▬ \(no baseline, threshold 5 %\) ✗",
+        # (No trend: the ratio swings as the crash-looping pods come and go.)
+        assert error.age == pytest.approx(0, abs=2)
+        assert re.fullmatch(r"error_ratio \d+\.\d % [▬▲▼] \(no baseline, threshold 5 %\) ✗",
                             summary_line(error).text)
         rate = views["request_rate"]
         assert rate.status is MetricStatus.OK and rate.current == pytest.approx(40, rel=0.05)
-        assert views["latency_p95"].current == pytest.approx(0.45, rel=0.15)
+        # 2.4.0 answers with a p95 of 0.45 s; the 503s of the dark moments are fast.
+        p95 = views["latency_p95"].current
+        assert p95 is not None and 0.1 <= p95 <= 0.5
         # At decision time the session freezes the hour before the release as the baseline.
         baseline = await feed.prometheus.baseline(
             'service:http_requests_errors:ratio_rate5m{service="checkout"}', release - 60)
         judged = feed.set_baselines({"error_ratio": baseline})
     assert judged["error_ratio"].baseline == baseline
-    assert summary_line(judged["error_ratio"]).text.endswith(
-        "▬ (baseline 0.2 %, threshold 5 %) ✗")
-    assert "60× baseline" in judged["error_ratio"].verdict
+    assert re.search(r"[▬▲▼] \(baseline 0\.2 %, threshold 5 %\) ✗$",
+                     summary_line(judged["error_ratio"]).text)
+    assert re.search(r"\d+× baseline", judged["error_ratio"].verdict)
     assert len(updates) == 2 and updates[-1]["error_ratio"] == judged["error_ratio"]
 
 
@@ -234,7 +238,7 @@ async def test_metrics_down_goes_stale_and_recovers_by_itself(drill) -> None:
         stale.last_error)
     assert stale.last_error.endswith("— showing the last values and retrying")
     assert stale.stale_since is not None and stale.stale_since >= down_at - 0.5
-    assert stale.points and stale.current == pytest.approx(0.12, rel=0.1)
+    assert stale.points and stale.current is not None and 0.11 <= stale.current <= 1.0
     assert stale.status is MetricStatus.BAD  # the last data still says so
     assert stale.retry_at is not None and stale.retry_at > stale.stale_since
     assert re.search(r"✗ STALE [23]s$", summary_line(stale).text)
@@ -279,7 +283,7 @@ async def test_the_window_changes_at_run_time(drill) -> None:
 
 
 async def test_one_connection_serves_every_poll(drill, forwarder) -> None:
-    _, info = drill("bad-release", speed=20)
+    _, info = drill("bad-flag", speed=20)
     proxy = forwarder(info.prometheus)
     async with MetricFeed(proxy.url, METRICS, VALUES) as feed:
         for _ in range(5):
@@ -298,7 +302,7 @@ async def test_one_connection_serves_every_poll(drill, forwarder) -> None:
 
 
 async def test_connection_refused_then_recovered(drill, forwarder) -> None:
-    _, info = drill("bad-release", speed=20)
+    _, info = drill("bad-flag", speed=20)
     proxy = forwarder(info.prometheus)
     async with MetricFeed(proxy.url, METRICS[:1], VALUES) as feed:
         good = (await feed.poll_once())["error_ratio"]
@@ -356,16 +360,16 @@ async def test_queries_that_cannot_work_name_the_fix(drill) -> None:
 
 
 def test_prom_check_holds_over_one_connection(drill, forwarder, tmp_path: Path) -> None:
-    _, info = drill("bad-release", speed=20)
+    _, info = drill("bad-flag", speed=20)
     proxy = forwarder(info.prometheus)
     progress: list[str] = []
     ctx = ActionContext(runbook=RUNBOOK, values=dict(VALUES), incident_dir=tmp_path,
                         redactor=Redactor(()), prometheus_url=proxy.url,
                         progress=progress.append)
-    # bad-release fails 12 % of requests: a 50 % threshold holds, for two seconds of polls.
+    # bad-flag fails 15 % of requests: a 50 % threshold holds, for two seconds of polls.
     outcome = PromCheck().run({"query": "error_ratio", "threshold": 0.5, "for": "2s"}, ctx)
     assert outcome.ok, outcome.summary
-    assert outcome.summary.startswith("error_ratio 0.12")
+    assert outcome.summary.startswith("error_ratio 0.1")
     assert len(progress) >= 3  # every poll that held reported progress
     assert proxy.connections == 1
 

@@ -101,7 +101,7 @@ class KubeAPI:
     """Routes /version, /api, /apis and /openapi to the store."""
 
     def __init__(self, store: Store, faults: Faults, wake: Callable[[], None],
-                 logs: Callable[[dict[str, Any], dict[str, str]], list[str]],
+                 logs: Callable[[dict[str, Any], Request], Response],
                  terminate_pod: Callable[[dict[str, Any]], None]) -> None:
         self.store, self.faults, self.wake = store, faults, wake
         self.logs, self.terminate_pod = logs, terminate_pod
@@ -272,8 +272,7 @@ class KubeAPI:
     def _get(self, request: Request, target: Target) -> Response:
         obj = self._entry(target)
         if target.sub == "log":
-            return Response(200, "".join(self.logs(obj, request.query)).encode(),
-                            "text/plain")
+            return self.logs(obj, request)
         if target.sub == "scale":
             return json_response(200, self._scale_of(obj))
         if _wants_table(request):

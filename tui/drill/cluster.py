@@ -20,9 +20,10 @@ from tui.drill.defaults import apply_defaults
 from tui.drill.endpointslices import EndpointsController
 from tui.drill.faults import Faults
 from tui.drill.flagapi import FlagAPI
+from tui.drill.history import ServedSpan, record_release, served_periods, served_spans
 from tui.drill.httpserver import DrillHTTPServer, QuietLog, Request, Response, json_response
 from tui.drill.nodes import NODE_IP, Nodes
-from tui.drill.podsim import Behavior
+from tui.drill.podsim import Behavior, rollout_step
 from tui.drill.promapi import PrometheusAPI
 from tui.drill.scenario import Scenario
 from tui.drill.store import Store
@@ -77,8 +78,9 @@ class DrillCluster:
                                self.flags.pod_inputs)
         self._wake = threading.Event()
         self._stop = threading.Event()
-        self.api = KubeAPI(self.store, self.faults, self._wake.set, self._logs,
-                           self._terminate)
+        self.controllers.pods.logs.stopping = self._stop
+        self.api = KubeAPI(self.store, self.faults, self._wake.set,
+                           self.controllers.pods.logs.serve, self._terminate)
         self.prom = PrometheusAPI(self.traffic, self.faults, self.clock.now, speed)
         # One line per distinct error per minute: a persistent error cannot fill the disk.
         self.errors = QuietLog(folder / "drill-errors.log")
@@ -94,6 +96,8 @@ class DrillCluster:
         spec = scenario.data.get("database")
         self.database = DrillDatabase(spec, folder) if spec else None
         self.database_error = ""
+        # ReplicaSet uid -> the behaviour of the pods its release replaced (traffic history).
+        self._replaced: dict[str, Behavior] = {}
 
     # ---- scenario --------------------------------------------------------------------------
     def _behaviors(self) -> dict[str, Behavior]:
@@ -190,22 +194,33 @@ class DrillCluster:
                    "status": {"loadBalancer": {"ingress": [{"ip": NODE_IP}]}}}
             self.store.create("ingresses", obj)
 
+    def _release_age(self) -> float:
+        return parse_duration(self.scenario.data.get("release_age", "10m"))
+
     def _backfill(self, now: float) -> None:
-        primary = self.scenario.primary
-        revisions = primary.get("revisions") or []
-        age = parse_duration(self.scenario.data.get("release_age", "10m"))
-        history: dict[str, list[Behavior]] = {}
-        recent: dict[str, list[Behavior]] = {}
+        """Synthesize the traffic of the hour before the release and of the time since, as the
+        starting pods (and, until they turned ready, the pods they replaced) served it."""
+        since = now - self._release_age() - HISTORY
+        spans: dict[str, list[ServedSpan]] = {name: [] for name in self.traffic.services}
         with self.store.lock:
-            for name in self.traffic.services:
-                current = [b for _, b in self.traffic.endpoints(name)]
-                before = current
-                if len(revisions) >= 2 and current:
-                    previous = self._revisions[revisions[-2]["image"]]
-                    before = [previous] * len(current)
-                history[name], recent[name] = before, current
-            self.traffic.backfill([(now - HISTORY - age, now - age, history),
-                                   (now - age, now, recent)])
+            selectors = {}
+            for name, traffic in self.traffic.services.items():
+                service = self.store.get("services", traffic.namespace, name)
+                selectors[name] = (traffic.namespace, service.obj["spec"].get("selector") or {}
+                                   if service else None)
+            for (namespace, pod_name), sim in self.controllers.pods.sims.items():
+                entry = self.store.get("pods", namespace, pod_name)
+                if entry is None:
+                    continue
+                labels = entry.obj["metadata"].get("labels") or {}
+                owner = (entry.obj["metadata"].get("ownerReferences") or [{}])[0].get("uid", "")
+                for name, (where, selector) in selectors.items():
+                    if where == namespace and selector and all(
+                            labels.get(k) == v for k, v in selector.items()):
+                        behavior = self.traffic.modifiers(name, entry.obj, sim.behavior)
+                        spans[name] += served_spans(sim, behavior, self._replaced.get(owner),
+                                                    since, now)
+            self.traffic.backfill(served_periods(spans, since, now))
 
     def _bootstrap_deployment(self, spec: dict[str, Any], now: float) -> None:
         revisions = spec["revisions"]
@@ -228,21 +243,37 @@ class DrillCluster:
             del deployment["spec"]["paused"]
         apply_defaults("deployments", deployment)
         created = self.store.create("deployments", deployment)
+        rs: dict[str, Any] = {}
         for number, rev in enumerate(revisions[:current], start=1):
             historical = {**created, "metadata": {**created["metadata"], "annotations": {}},
                           "spec": {**created["spec"], "template": self._template(spec, rev)}}
             if rev.get("change_cause"):
                 historical["metadata"]["annotations"][CHANGE_CAUSE] = rev["change_cause"]
             apply_defaults("deployments", historical)
-            rs = self.controllers.create_revision(
-                historical, number, rfc3339(now - 3600 * (len(revisions) - number + 1)))
+            # A rolled-out release went out `release_age` ago (when the metrics turn); the
+            # revisions before it an hour apart.
+            released = rolled_out and number == current and number >= 2
+            born = now - self._release_age() if released else \
+                now - 3600 * (len(revisions) - number + 1)
+            previous, rs = rs, self.controllers.create_revision(historical, number, rfc3339(born))
             replicas = spec["replicas"] if number == current else 0
             self.store.replace("replicasets", {**rs, "spec": {**rs["spec"], "replicas": replicas}})
+            if released:
+                self._release(created, previous, rs, rev, born)
         annotations = {REVISION: str(current)}
         if revisions[-1].get("change_cause"):
             annotations[CHANGE_CAUSE] = revisions[-1]["change_cause"]
-        self.store.replace("deployments", {**created, "metadata": {**created["metadata"],
-                                                                   "annotations": annotations}})
+        latest = self.store.require("deployments", spec["namespace"], spec["name"]).obj
+        self.store.replace("deployments", {**latest, "metadata": {**latest["metadata"],
+                                                                  "annotations": annotations}})
+
+    def _release(self, deployment: dict[str, Any], old_rs: dict[str, Any],
+                 new_rs: dict[str, Any], rev: dict[str, Any], born: float) -> None:
+        """The release's rolling update, finished before the drill starts."""
+        previous = old_rs["spec"]["template"]["spec"]["containers"][0]["image"]
+        self._replaced[new_rs["metadata"]["uid"]] = self._revisions[previous]
+        record_release(self.store, deployment, old_rs, new_rs, born,
+                       rollout_step(self.clock, self._revisions[rev["image"]]))
 
     # ---- running ---------------------------------------------------------------------------
     def _run(self) -> None:
@@ -353,21 +384,6 @@ class DrillCluster:
     def _terminate(self, pod: dict[str, Any]) -> None:
         with self.store.lock:
             self.controllers.pods.terminate(pod)
-
-    def _logs(self, pod: dict[str, Any], query: dict[str, str]) -> list[str]:
-        sim = self.controllers.pods.restart_log(pod)
-        behavior = sim.behavior if sim else self._behavior_for(pod)
-        name = pod["metadata"]["name"]
-        lines = [f"{rfc3339(self.clock.now() - 60)} starting {name} version {behavior.version}\n",
-                 f"{rfc3339(self.clock.now() - 59)} listening on :8080\n"]
-        if behavior.error_ratio > 0.05:
-            lines += [f"{rfc3339(self.clock.now() - 30 + i)} ERROR payment client: upstream "
-                      "returned 500 (request failed)\n" for i in range(5)]
-        if behavior.kind == "crashloop":
-            lines.append(f"{rfc3339(self.clock.now() - 1)} panic: nil pointer dereference in "
-                         "payment client\n")
-        tail = query.get("tailLines")
-        return lines[-int(tail):] if tail and tail.isdigit() and int(tail) > 0 else lines
 
     def _admin(self, request: Request) -> Response:
         if request.path == "/drill/faults":

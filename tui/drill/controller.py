@@ -93,11 +93,13 @@ class Controllers:
         if active < want:
             for _ in range(want - active):
                 name = self._pod_name(meta["name"], meta["namespace"])
-                self.pods.new_pod(rs["spec"]["template"], name, meta["namespace"], rs, quiet,
-                                  warm=self.warm and meta["uid"] in self._historical)
+                pod = self.pods.new_pod(rs["spec"]["template"], name, meta["namespace"], rs,
+                                        quiet, warm=self.warm and meta["uid"] in self._historical)
                 if not quiet:
+                    # Stamped when the pod was created (a starting pod was, long ago).
                     record_event(self.store, rs, "apps/v1", "ReplicaSet", "SuccessfulCreate",
-                                 f"Created pod: {name}", component="replicaset-controller")
+                                 f"Created pod: {name}", component="replicaset-controller",
+                                 at=parse_rfc3339(pod["metadata"]["creationTimestamp"]))
         elif active > want:
             # Delete not-ready pods first, then the newest, as the ReplicaSet controller does.
             for pod in self.owned.deletion_order(meta["uid"], active - want):
@@ -370,6 +372,9 @@ class Controllers:
         elif progress and progress["reason"] == "DeploymentPaused":
             self._merge(conds, _condition("Progressing", "Unknown", "DeploymentResumed",
                                           "Deployment is resumed", now))
+        elif (progress and progress["reason"] == "NewReplicaSetAvailable"
+              and counts["replicas"] == counts["updatedReplicas"]):
+            pass  # a finished rollout stays finished, whatever its pods do since
         elif complete:
             self._merge(conds, _condition("Progressing", "True", "NewReplicaSetAvailable",
                                           f'ReplicaSet "{name}" has successfully progressed.',
