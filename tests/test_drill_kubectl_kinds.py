@@ -32,7 +32,7 @@ def _selected(pods: list[dict[str, Any]], selector: dict[str, str]) -> list[dict
 
 
 def test_get_svc_cm_endpoints_prints_the_ready_pods_of_each_service(drill, kubectl) -> None:
-    _cluster, info = drill("bad-release")
+    _cluster, info = drill("bad-flag")  # its pods are ready: the endpoints list them
 
     def consistent() -> tuple[str, dict[str, Any], list[dict[str, Any]]] | None:
         """the endpoints and the pods read in one kubectl call agree"""
