@@ -268,3 +268,16 @@ def test_a_writer_opening_a_forged_journal_reports_it(home: Path) -> None:
     save(folder, [*lines, forge(6, hashlib.sha256(lines[-1]).hexdigest(), mac=FORGED_MAC)])
     with JournalWriter(folder, actor="bob", key=key()) as writer:
         assert any("line 6: MAC does not match" in problem for problem in writer.problems)
+
+
+def test_an_export_of_a_forged_tail_fails_its_check(home: Path, run_cli, tmp_path: Path) -> None:
+    folder = write_keyed()
+    lines = lines_of(folder)
+    save(folder, [*lines, forge(6, hashlib.sha256(lines[-1]).hexdigest(), mac=FORGED_MAC)])
+    target = tmp_path / "timeline.md"
+    made = run_cli("export", INCIDENT, "--what", "timeline", "--format", "md", "-o", str(target))
+    assert made.returncode == 0, made.stderr
+    checked = run_cli("incidents", "verify", INCIDENT, "--export", str(target))
+    assert checked.returncode == 1
+    assert f"FAILED: the journal of {INCIDENT} fails verification at line 6: line 6: MAC does " \
+           "not match" in checked.stderr

@@ -417,6 +417,7 @@ class JournalWriter:
         self._seq = 0
         self._last_hash = ""
         self._last_type = ""
+        self._opened_at_seq = 0
         self._size = 0
 
     @property
@@ -446,6 +447,7 @@ class JournalWriter:
                     self.problems.append(verdict.reason)
             self._seq = parsed.events[-1].seq if parsed.events else 0
             self._last_type = parsed.events[-1].type if parsed.events else ""
+            self._opened_at_seq = self._seq
             self._last_hash, self._size = parsed.last_hash, parsed.valid_length
             if parsed.torn_tail is not None:
                 self._quarantine(data, parsed.torn_tail)
@@ -546,8 +548,9 @@ class JournalWriter:
             raise self._error
 
     def _seal(self) -> None:
-        """Append the seal (line count and head so far) unless there is nothing new to seal."""
-        if self.key is None or self._error is not None or self._seq == 0:
+        """Append the seal (line count and head so far) when this writer wrote anything: a
+        session that only looked, or was refused, leaves the journal as it found it."""
+        if self.key is None or self._error is not None or self._seq == self._opened_at_seq:
             return
         if self._last_type == JOURNAL_SEALED:
             return
