@@ -19,7 +19,7 @@ from tui.domain.incident import canonical_line, parse_journal
 from tui.domain.journal_auth import JOURNAL_SEALED, JournalKey, split_mac, verify_journal
 
 INCIDENT = "20261130-004512-checkout"
-FORGED_MAC = "ab" * 32
+FORGED_MAC = "ab" * 16
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """Authenticated journal lines and seals: what `rollback incidents verify` proves with the key.
 
-Each line a keyed writer writes ends in `"mac":"<HMAC-SHA256 hex>"`, computed with the
+Each line a keyed writer writes ends in `"mac":"<HMAC-SHA256-128 hex>"`, computed with the
 installation's key over the line's exact bytes without that field; the hash chain (`prev`) is
 kept over the whole line. A writer that closes cleanly appends a seal (`journal.sealed`) naming
 the line count and head before it, so a journal that stops anywhere but at a seal was cut short
@@ -18,7 +18,8 @@ from tui.domain.incident import ParsedJournal, TornTail, parse_journal
 JOURNAL_SEALED = "journal.sealed"
 KEY_BYTES = 32
 _MAC_OPEN = b',"mac":"'
-_MAC_HEX = 64
+MAC_BYTES = 16  # HMAC-SHA256 truncated to 128 bits, as IPsec's HMAC-SHA-256-128 (RFC 4868)
+_MAC_HEX = MAC_BYTES * 2
 _MAC_SUFFIX = len(_MAC_OPEN) + _MAC_HEX + len(b'"}\n')
 
 
@@ -34,8 +35,8 @@ class JournalKey:
         return hashlib.sha256(b"rollback-tui journal key id\0" + self.secret).hexdigest()[:16]
 
     def mac(self, body: bytes) -> str:
-        """The hex HMAC-SHA256 of a line's bytes without its mac field."""
-        return hmac.digest(self.secret, body, "sha256").hex()
+        """The hex HMAC-SHA256 (first 128 bits) of a line's bytes without its mac field."""
+        return hmac.digest(self.secret, body, "sha256")[:MAC_BYTES].hex()
 
 
 def sign_line(line: bytes, key: JournalKey) -> bytes:
