@@ -13,7 +13,14 @@ from postmortem_incident import INCIDENT_ID
 from postmortem_incident import write_incident as write_unkeyed_incident
 
 from tui.adapters.journal import JOURNAL_FILE, JournalWriter, incident_dir, writer_is_live
-from tui.adapters.journal_key import KEY_FILE, JournalKeyError, installation_key, load_key
+from tui.adapters.journal_key import (
+    KEY_FILE,
+    JournalKeyError,
+    installation_key,
+    load_key,
+    recorded_seal,
+    seal_record_path,
+)
 from tui.app.paths import resolve_paths
 from tui.domain.incident import canonical_line, parse_journal
 from tui.domain.journal_auth import JOURNAL_SEALED, JournalKey, split_mac, verify_journal
@@ -37,10 +44,16 @@ def key() -> JournalKey:
     return installation_key(config_dir())
 
 
-def write_keyed(*, resolve: bool = True) -> Path:
+def session_writer(folder: Path, actor: str = "alice@laptop", *, noted: bool = True) -> JournalWriter:
+    """A writer as a session makes it: keyed, noting its seals in the configuration folder."""
+    note = seal_record_path(config_dir(), folder.name) if noted else None
+    return JournalWriter(folder, actor=actor, key=key(), seal_note=note)
+
+
+def write_keyed(*, resolve: bool = True, noted: bool = True) -> Path:
     """A keyed incident of four events (the last one resolving it), closed: five lines."""
     folder = incident_dir(resolve_paths(), INCIDENT)
-    with JournalWriter(folder, actor="alice@laptop", key=key()) as writer:
+    with session_writer(folder, noted=noted) as writer:
         writer.append("incident.opened", {"incident_id": INCIDENT, "title": "checkout 5xx"})
         writer.append("step.started", {"step_id": "undo", "title": "Undo", "dry_run": False})
         writer.append("step.finished", {"step_id": "undo", "status": "ok"})
@@ -140,10 +153,10 @@ def test_a_closed_journal_ends_with_a_seal_naming_count_and_head(home: Path, run
 
 def test_reopening_continues_and_seals_again_but_never_twice(home: Path, run_cli) -> None:
     folder = write_keyed(resolve=False)
-    with JournalWriter(folder, actor="bob", key=key()):
+    with session_writer(folder, "bob"):
         pass  # nothing appended: the journal is still sealed, no second seal
     assert len(lines_of(folder)) == 5
-    with JournalWriter(folder, actor="bob", key=key()) as writer:
+    with session_writer(folder, "bob") as writer:
         writer.append_durable("note.added", {"text": "later"})
         assert writer_is_live(folder)
         code, out = verify(run_cli)
@@ -218,6 +231,11 @@ def test_deleting_the_last_line_or_truncating_anywhere_fails(home: Path, run_cli
     save(folder, lines_of(folder)[:4])
     code, out = verify(run_cli)
     assert code == 1
+    assert ":4: FAILED: this installation sealed the journal at line 5 (sha256 " in out
+    assert "but it now ends at line 4: lines were removed" in out
+    seal_record_path(config_dir(), INCIDENT).unlink()  # without the note, the seal alone
+    code, out = verify(run_cli)
+    assert code == 1
     assert ":4: FAILED: line 4: the journal ends without a seal: lines after line 4 were " \
            "removed" in out
     torn = len(data.splitlines(keepends=True)[-1]) - 10
@@ -266,7 +284,7 @@ def test_a_writer_opening_a_forged_journal_reports_it(home: Path) -> None:
     folder = write_keyed(resolve=False)
     lines = lines_of(folder)
     save(folder, [*lines, forge(6, hashlib.sha256(lines[-1]).hexdigest(), mac=FORGED_MAC)])
-    with JournalWriter(folder, actor="bob", key=key()) as writer:
+    with session_writer(folder, "bob") as writer:
         assert any("line 6: MAC does not match" in problem for problem in writer.problems)
 
 
@@ -281,3 +299,24 @@ def test_an_export_of_a_forged_tail_fails_its_check(home: Path, run_cli, tmp_pat
     assert checked.returncode == 1
     assert f"FAILED: the journal of {INCIDENT} fails verification at line 6: line 6: MAC does " \
            "not match" in checked.stderr
+
+
+def test_cutting_back_to_an_earlier_seal_is_caught_by_the_noted_seal(home: Path,
+                                                                     run_cli) -> None:
+    folder = write_keyed(resolve=False)
+    first_session = lines_of(folder)
+    with session_writer(folder, "bob") as second:
+        second.append_durable("note.added", {"text": "second session"})
+    assert recorded_seal(seal_record_path(config_dir(), INCIDENT))[0] == 7
+    save(folder, first_session)  # a whole later session dropped, the earlier seal now last
+    code, out = verify(run_cli)
+    assert code == 1
+    assert ":5: FAILED: this installation sealed the journal at line 7" in out
+    assert "it now ends at line 5: lines were removed" in out
+    # Without the note (another installation's copy) the cut cannot be seen: the README says so.
+    assert verify_journal((folder / JOURNAL_FILE).read_bytes(), key()).ok
+    # Cut back, then written on with the key but without noting (a copy of the key elsewhere):
+    with session_writer(folder, "mallory", noted=False) as rewrite:
+        rewrite.append_durable("note.added", {"text": "nothing happened"})
+    code, out = verify(run_cli)
+    assert code == 1 and ":7: FAILED: line 7: not the seal this installation wrote there" in out

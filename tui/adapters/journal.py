@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol, Self
 
+from tui.adapters.journal_key import record_seal
 from tui.adapters.journal_tail import JOURNAL_FILE, LOCK_FILE, JournalTail
 from tui.domain.incident import (
     JOURNAL_VERSION,
@@ -384,10 +385,12 @@ class JournalWriter:
         on_durable: Callable[[JournalEvent], None] | None = None,
         clock: Callable[[], float] = time.time,
         key: JournalKey | None = None,
+        seal_note: Path | None = None,
     ) -> None:
         """Prepare a writer; `open` (or `with`) takes the lock and starts the writer thread.
 
-        With a `key` every line carries its MAC and a clean `close` appends a seal.
+        With a `key` every line carries its MAC and a clean `close` appends a seal, noted (line
+        and hash) in `seal_note` when given, so a journal later cut back before it is caught.
         """
         self.incident_dir = Path(incident_dir)
         self.path = self.incident_dir / JOURNAL_FILE
@@ -398,7 +401,7 @@ class JournalWriter:
         self.problems: list[str] = []  # chain problems found on open (the file was altered)
         self.fsync_count = 0  # batches committed: group commit makes this far below the events
         self._redact = Redactor(secret_values)
-        self.key = key
+        self.key, self.seal_note = key, seal_note
         self._clock = clock
         self._lock = JournalLock(self.incident_dir)
         self._queue: collections.deque[Ack] = collections.deque()
@@ -556,6 +559,11 @@ class JournalWriter:
             return
         data = seal_data(self._seq, self._last_hash, self.key)
         self._commit([Ack(self, JOURNAL_SEALED, data, self._clock(), self.actor)])
+        if self.seal_note is not None and self._error is None:
+            try:
+                record_seal(self.seal_note, self._seq, self._last_hash)
+            except OSError:  # the journal is sealed either way; only the cross-check is lost
+                _log.exception("cannot note the seal of %s in %s", self.path, self.seal_note)
 
     def __enter__(self) -> Self:
         return self.open()

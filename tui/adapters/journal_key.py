@@ -1,4 +1,5 @@
-"""The installation's journal key: `journal.key` in the configuration folder, mode 0600.
+"""The installation's journal key (`journal.key` in the configuration folder, mode 0600) and
+its notes of the last seal written for each incident (`journal-seals/<id>.json`).
 
 Created on first use by a journal writer (never by a reader or by verification: a new key would
 only make every existing line fail), published atomically so two writers starting at once end
@@ -8,6 +9,7 @@ up with the same key.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import secrets
 import stat
@@ -77,3 +79,37 @@ def installation_key(config_dir: Path) -> JournalKey:
 def _unusable(path: Path, problem: str) -> str:
     return (f"journal key {path} {problem}: journals written with it cannot be verified "
             "without it — restore it from a backup, or move it away to start a new key")
+
+
+SEALS_DIR = "journal-seals"
+
+
+def seal_record_path(config_dir: Path, incident_id: str) -> Path:
+    """Where this installation notes the last seal it wrote for an incident."""
+    return Path(config_dir) / SEALS_DIR / f"{incident_id}.json"
+
+
+def record_seal(path: Path, seq: int, line_hash: str) -> None:
+    """Note the seal just written (its line and hash), replacing the previous note."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    try:
+        with open(temporary, "w", encoding="utf-8") as out:
+            json.dump({"seq": seq, "sha256": line_hash}, out)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def recorded_seal(path: Path) -> tuple[int, str] | None:
+    """The last seal this installation wrote for an incident (line, sha256), if it noted one."""
+    try:
+        note = json.loads(path.read_text(encoding="utf-8"))
+        return int(note["seq"]), str(note["sha256"])
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError):
+        # Written atomically, so only a hand can damage it: say nothing rather than guess.
+        return None

@@ -17,7 +17,7 @@ from tui.adapters.journal import (
     load_state,
     writer_is_live,
 )
-from tui.adapters.journal_key import JournalKeyError, load_key
+from tui.adapters.journal_key import JournalKeyError, load_key, recorded_seal, seal_record_path
 from tui.app.paths import resolve_paths
 from tui.domain.incident import IncidentState, ParsedJournal, TornTail
 from tui.domain.journal_auth import JournalKey, Verdict, verify_journal
@@ -150,13 +150,15 @@ def cmd_verify(args: argparse.Namespace) -> int:
         return verify_export(args)
     folder = incident_folder(args.incident)
     path = folder / JOURNAL_FILE
+    config_dir = resolve_paths().config_file.parent
     try:
-        key = load_key(resolve_paths().config_file.parent)
+        key = load_key(config_dir)
     except JournalKeyError as exc:
         print(f"{path}: FAILED: cannot check its MACs: {exc}")
         return EXIT_FAILED
     live = writer_is_live(folder)
-    verdict = verify_journal(path.read_bytes(), key, live=live)
+    noted = recorded_seal(seal_record_path(config_dir, folder.name))
+    verdict = verify_journal(path.read_bytes(), key, live=live, noted_seal=noted)
     print(verdict_text(str(path), verdict, key, live))
     return EXIT_OK if verdict.ok else EXIT_FAILED
 

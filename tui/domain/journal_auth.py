@@ -71,9 +71,11 @@ class Verdict:
     altered: bool = False  # a line fails the chain or its MAC (not merely incomplete)
 
 
-def verify_journal(data: bytes, key: JournalKey | None, *, live: bool = False) -> Verdict:
+def verify_journal(data: bytes, key: JournalKey | None, *, live: bool = False,
+                   noted_seal: tuple[int, str] | None = None) -> Verdict:
     """Check the chain, every line's mac and the seal at the end (`live`: a writer holds the
-    journal, so it may not be sealed yet)."""
+    journal, so it may not be sealed yet; `noted_seal`: the line and hash of the last seal this
+    installation wrote, which the journal must still hold)."""
     parsed = parse_journal(data)
     lines = [line + b"\n" for line in data[: parsed.valid_length].split(b"\n")[:-1]]
     base = {"lines": parsed.line_count, "torn_tail": parsed.torn_tail,
@@ -103,7 +105,23 @@ def verify_journal(data: bytes, key: JournalKey | None, *, live: bool = False) -
                 f"with another installation's key; this one is {key.key_id})"), altered=True,
                 **base)
     counts = {"authenticated": len(lines) - first_signed, "unauthenticated": first_signed}
+    if noted_seal is not None:
+        cut = _cut_before_noted_seal(lines, *noted_seal)
+        if cut is not None:
+            return Verdict(False, bad_line=min(noted_seal[0], len(lines)), reason=cut,
+                           **base | counts)
     return _seal_verdict(parsed, lines, live, base | counts)
+
+
+def _cut_before_noted_seal(lines: list[bytes], seq: int, line_hash: str) -> str | None:
+    """Why the journal no longer holds the seal this installation noted, or None if it does."""
+    if seq > len(lines):
+        return (f"this installation sealed the journal at line {seq} (sha256 "
+                f"{line_hash[:12]}…) but it now ends at line {len(lines)}: lines were removed")
+    if hashlib.sha256(lines[seq - 1]).hexdigest() != line_hash:
+        return (f"line {seq}: not the seal this installation wrote there (sha256 "
+                f"{line_hash[:12]}…): the journal was cut back and written again")
+    return None
 
 
 def _unauthenticated(parsed: ParsedJournal, base: dict) -> Verdict:

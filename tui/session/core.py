@@ -28,7 +28,7 @@ from tui.adapters.journal import (
     load_state,
     read_journal,
 )
-from tui.adapters.journal_key import JournalKeyError, installation_key
+from tui.adapters.journal_key import JournalKeyError, installation_key, seal_record_path
 from tui.adapters.kube_types import KubeError
 from tui.domain import incident as ev
 from tui.domain.checklist import incident_phase
@@ -214,11 +214,14 @@ class SessionCore:
                 config: SessionConfig) -> JournalWriter:
         secrets = [*runbook.secret_values(values),
                    *(config.environ[k] for k in SECRET_ENV if config.environ.get(k))]
+        if config.key_folder is None:
+            return JournalWriter(folder, actor=config.actor_name(), secret_values=secrets)
         try:
-            key = installation_key(config.key_folder) if config.key_folder is not None else None
+            key = installation_key(config.key_folder)
         except (JournalKeyError, OSError) as exc:
             raise SessionError(f"cannot use the journal key: {exc}") from None
-        return JournalWriter(folder, actor=config.actor_name(), secret_values=secrets, key=key)
+        return JournalWriter(folder, actor=config.actor_name(), secret_values=secrets, key=key,
+                             seal_note=seal_record_path(config.key_folder, folder.name))
 
     # ---- journal first -----------------------------------------------------------------------
     @property
