@@ -113,6 +113,16 @@ def test_key_created_on_first_write_with_mode_0600_and_reused(home: Path) -> Non
     assert len(first.secret) == 32 and first.key_id not in path.read_text()
 
 
+def test_verify_warns_when_the_key_is_readable_by_others(home: Path, run_cli) -> None:
+    write_keyed()
+    path = config_dir() / KEY_FILE
+    assert "warning" not in verify(run_cli)[1]
+    path.chmod(0o644)
+    code, out = verify(run_cli)
+    assert code == 0
+    assert f"warning: journal key {path} has mode 0644: others may read it" in out
+
+
 def test_verify_never_creates_a_key_and_says_it_has_none(home: Path, run_cli) -> None:
     write_keyed()
     (config_dir() / KEY_FILE).unlink()

@@ -48,6 +48,19 @@ def load_key(config_dir: Path) -> JournalKey | None:
     return JournalKey(secret)
 
 
+def key_exposure(config_dir: Path) -> str | None:
+    """A warning when the key file can be read or written by others than its owner."""
+    path = key_path(config_dir)
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return None
+    if not mode & 0o077:
+        return None
+    return (f"warning: journal key {path} has mode {mode:04o}: others may read it and sign "
+            f"lines that verify; run `chmod 600 {path}`")
+
+
 def installation_key(config_dir: Path) -> JournalKey:
     """The installation's key, created (mode 0600) when there is none yet."""
     existing = load_key(config_dir)

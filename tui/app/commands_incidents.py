@@ -17,7 +17,13 @@ from tui.adapters.journal import (
     load_state,
     writer_is_live,
 )
-from tui.adapters.journal_key import JournalKeyError, load_key, recorded_seal, seal_record_path
+from tui.adapters.journal_key import (
+    JournalKeyError,
+    key_exposure,
+    load_key,
+    recorded_seal,
+    seal_record_path,
+)
 from tui.app.paths import resolve_paths
 from tui.domain.incident import IncidentState, ParsedJournal, TornTail
 from tui.domain.journal_auth import JournalKey, Verdict, verify_journal
@@ -160,6 +166,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
     noted = recorded_seal(seal_record_path(config_dir, folder.name))
     verdict = verify_journal(path.read_bytes(), key, live=live, noted_seal=noted)
     print(verdict_text(str(path), verdict, key, live))
+    exposure = key_exposure(config_dir) if key is not None else None
+    if exposure:
+        print(exposure)
     return EXIT_OK if verdict.ok else EXIT_FAILED
 
 
