@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
+from typing import Any
 
 from tui.domain.incident import ParsedJournal, TornTail, parse_journal
 
@@ -110,7 +111,7 @@ def verify_journal(data: bytes, key: JournalKey | None, *, live: bool = False,
         if cut is not None:
             return Verdict(False, bad_line=min(noted_seal[0], len(lines)), reason=cut,
                            **base | counts)
-    return _seal_verdict(parsed, lines, live, base | counts)
+    return _seal_verdict(parsed, live, base | counts)
 
 
 def _cut_before_noted_seal(lines: list[bytes], seq: int, line_hash: str) -> str | None:
@@ -124,7 +125,7 @@ def _cut_before_noted_seal(lines: list[bytes], seq: int, line_hash: str) -> str 
     return None
 
 
-def _unauthenticated(parsed: ParsedJournal, base: dict) -> Verdict:
+def _unauthenticated(parsed: ParsedJournal, base: dict[str, Any]) -> Verdict:
     """A journal without any mac: the chain holds, but anyone could have rewritten it."""
     reason = ("UNAUTHENTICATED: no line carries a MAC (written without a journal key, by a "
               "version before keys or by a tool that stripped them); the chain shows only "
@@ -132,7 +133,7 @@ def _unauthenticated(parsed: ParsedJournal, base: dict) -> Verdict:
     return Verdict(False, bad_line=None, reason=reason, unauthenticated=parsed.line_count, **base)
 
 
-def _seal_verdict(parsed: ParsedJournal, lines: list[bytes], live: bool, base: dict) -> Verdict:
+def _seal_verdict(parsed: ParsedJournal, live: bool, base: dict[str, Any]) -> Verdict:
     """The verdict once every line is authenticated: is the journal whole up to its end?"""
     count = parsed.line_count
     last = parsed.events[-1]
