@@ -5,7 +5,8 @@ Each figure is the median and the best of several rounds (a shared machine is no
 replay target is checked on the best round, the caller ratio on the medians of the same run.
 The caller target compares an append with what a synchronous journal costs its caller: serialise
 the same line dict and write it to a buffered file, no fsync. A bare write of pre-serialised
-bytes is reported too, for scale.
+bytes is reported too, for scale. The journal is keyed as every session's is (each line carries
+its HMAC, a clean close appends a seal); the baselines carry no MAC.
 
 The full per-event cost of a durable append (append, encode, write, fsync, acknowledgement) is
 compared with a synchronous journal that makes each event durable itself: serialise, write,
@@ -18,6 +19,7 @@ not the fsync, bounds it, so it depends on the CPU the machine leaves it.
 from __future__ import annotations
 
 import json
+import secrets
 import statistics
 import sys
 import tempfile
@@ -28,6 +30,7 @@ from typing import Any
 
 from tui.adapters.journal import JournalWriter, load_state, utc_timestamp
 from tui.domain.incident import GENESIS
+from tui.domain.journal_auth import JournalKey, verify_journal
 
 APPENDS = 20_000
 REPLAY_EVENTS = 100_000
@@ -36,6 +39,7 @@ CALLER_RATIO_TARGET = 1.5
 REPLAY_TARGET_S = 1.0
 DURABLE_RATIO_TARGET = 2.0  # a hand-off to the writer thread and back, no more
 DURABLE_SAMPLES = 200
+KEY = JournalKey(secrets.token_bytes(32))
 
 
 def sample_event(i: int) -> tuple[str, dict[str, Any]]:
@@ -90,7 +94,8 @@ def baseline_round(folder: Path) -> dict[str, float]:
 
 def writer_round(folder: Path) -> dict[str, float]:
     """Caller wall and CPU seconds per append, and the durable throughput of the same run."""
-    with JournalWriter(folder, actor="alice@host", secret_values=["hunter2-secret"]) as writer:
+    with JournalWriter(folder, actor="alice@host", secret_values=["hunter2-secret"],
+                       key=KEY) as writer:
         append = writer.append
         cpu_start, start = time.thread_time(), time.perf_counter()
         for kind, data in EVENTS:
@@ -118,7 +123,7 @@ def durable_latencies(folder: Path, count: int = DURABLE_SAMPLES) -> tuple[float
 
     folder.mkdir(parents=True, exist_ok=True)
     journal, baseline = [], []
-    with JournalWriter(folder / "journal", actor="alice@host") as writer, \
+    with JournalWriter(folder / "journal", actor="alice@host", key=KEY) as writer, \
             open(folder / "baseline-durable.jsonl", "w", encoding="utf-8") as out:
         for i in range(count):
             start = time.perf_counter()
@@ -138,8 +143,19 @@ def replay_round(folder: Path) -> tuple[float, float]:
     start, cpu_start = time.perf_counter(), time.process_time()
     state, parsed = load_state(folder)
     elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
-    assert state.event_count == REPLAY_EVENTS and not parsed.problems
+    # The seal the writer appended on close is an event too.
+    assert state.event_count == REPLAY_EVENTS + 1 and not parsed.problems
     return elapsed, cpu
+
+
+def verify_round(folder: Path) -> float:
+    """Wall seconds to verify the journal in `folder`: chain, every line's MAC, the seal."""
+    data = (folder / "journal.jsonl").read_bytes()
+    start = time.perf_counter()
+    verdict = verify_journal(data, KEY)
+    elapsed = time.perf_counter() - start
+    assert verdict.ok and verdict.lines == REPLAY_EVENTS + 1, verdict.reason
+    return elapsed
 
 
 def timed_rounds(fn: Callable[[], Any]) -> list[Any]:
@@ -156,10 +172,11 @@ def main() -> int:
         writer = timed_rounds(lambda: writer_round(root / f"w{next(counter)}"))
         latency, fsync_each = durable_latencies(root / "latency")
         big = root / "replay"
-        with JournalWriter(big, actor="alice@host") as source:
+        with JournalWriter(big, actor="alice@host", key=KEY) as source:
             for i in range(REPLAY_EVENTS):
                 source.append(*EVENTS[i % APPENDS])
         replay = timed_rounds(lambda: replay_round(big))
+        verify = timed_rounds(lambda: verify_round(big))
         journal_mb = (big / "journal.jsonl").stat().st_size / 1e6
 
     caller = [r["caller_s"] for r in writer]
@@ -193,6 +210,7 @@ def main() -> int:
         "replay_s": median_and_best([wall for wall, _ in replay]),
         "replay_cpu_s": median_and_best([cpu for _, cpu in replay]),
         "replay_target_s": REPLAY_TARGET_S,
+        "verify_with_macs_s": median_and_best(verify),
     }
     missed = []
     if ratio > CALLER_RATIO_TARGET:

@@ -7,14 +7,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from tui.adapters.journal import JournalWriter, incident_dir, new_incident_id
+from tui.adapters.journal_key import installation_key
 from tui.app.paths import resolve_paths
 
 
-def _incident(slug: str = "checkout", secret: str = "hunter2-secret") -> tuple[str, Path]:
+def _incident(slug: str = "checkout", secret: str = "hunter2-secret", *,
+              keyed: bool = True) -> tuple[str, Path]:
+    """An incident journaled as a session does (keyed: with the installation's key)."""
     incident_id = new_incident_id(slug, datetime.now(UTC))
     folder = incident_dir(resolve_paths(), incident_id)
     folder.mkdir(parents=True)
-    with JournalWriter(folder, actor="alice@laptop", secret_values=[secret]) as writer:
+    key = installation_key(resolve_paths().config_file.parent) if keyed else None
+    with JournalWriter(folder, actor="alice@laptop", secret_values=[secret], key=key) as writer:
         writer.append("incident.opened", {"incident_id": incident_id, "title": "checkout 5xx",
                                           "runbook_id": "revert-deployment",
                                           "params": {"namespace": "production"},
@@ -34,8 +38,8 @@ def test_list_empty_and_with_incidents(run_cli) -> None:
     rows = [json.loads(line) for line in run_cli("incidents", "list", "--json").stdout.split(
         "\n") if line]
     assert rows == [{"id": incident_id, "title": "checkout 5xx", "runbook": "revert-deployment",
-                     "status": "open", "opened_at": rows[0]["opened_at"], "events": 4,
-                     "drill": False, "intact": True, "deadlines": [
+                     "status": "open", "opened_at": rows[0]["opened_at"], "events": 5,
+                     "drill": False, "intact": True, "torn_tail": None, "deadlines": [
                          {"what": "incident report", "state": "not yet", "due_at": None},
                          {"what": "postmortem", "state": "not yet", "due_at": None}]}]
 
@@ -53,7 +57,8 @@ def test_show_replays_state_and_never_shows_secrets(run_cli) -> None:
 def test_verify_ok_then_tampered_exits_1_naming_the_line(run_cli) -> None:
     incident_id, folder = _incident()
     ok = run_cli("incidents", "verify", incident_id)
-    assert ok.returncode == 0 and "OK, 4 lines" in ok.stdout
+    assert ok.returncode == 0 and "OK, 5 lines" in ok.stdout
+    assert "sealed at line 5" in ok.stdout
     journal = folder / "journal.jsonl"
     lines = journal.read_bytes().splitlines(keepends=True)
     lines[1] = lines[1].replace(b"Deploy previous", b"Deploy PREVIOUS")
@@ -63,13 +68,32 @@ def test_verify_ok_then_tampered_exits_1_naming_the_line(run_cli) -> None:
     assert bad.stdout.startswith(f"{journal}:2: FAILED")
 
 
-def test_verify_reports_a_torn_tail_without_failing(run_cli) -> None:
+def test_a_torn_tail_fails_verify_and_is_flagged_by_list(run_cli) -> None:
     incident_id, folder = _incident()
     with (folder / "journal.jsonl").open("ab") as handle:
-        handle.write(b'{"v":1,"seq":5,"ts":"2026-')
+        handle.write(b'{"v":1,"seq":6,"ts":"2026-')
     result = run_cli("incidents", "verify", incident_id)
-    assert result.returncode == 0
-    assert "torn last line ignored" in result.stdout
+    assert result.returncode == 1
+    assert "journal.jsonl:6: FAILED: line 6: 26 bytes after the last whole line" in result.stdout
+    listed = run_cli("incidents", "list")
+    assert listed.returncode == 0
+    row = next(line for line in listed.stdout.splitlines() if line.startswith(incident_id))
+    assert row.endswith("[torn last line: 26 bytes]")
+    rows = [json.loads(line) for line in run_cli("incidents", "list", "--json").stdout.split(
+        "\n") if line]
+    assert rows[0]["torn_tail"] == {"offset": rows[0]["torn_tail"]["offset"], "length": 26,
+                                    "reason": "last line has no newline"}
+    assert rows[0]["intact"] is True  # every whole line still holds
+
+
+def test_a_journal_without_macs_replays_but_verifies_as_unauthenticated(run_cli) -> None:
+    incident_id, _folder = _incident(keyed=False)
+    shown = run_cli("incidents", "show", incident_id)
+    assert shown.returncode == 0 and "checkout 5xx" in shown.stdout
+    result = run_cli("incidents", "verify", incident_id)
+    assert result.returncode == 1
+    assert ": UNAUTHENTICATED: no line carries a MAC" in result.stdout
+    assert "(4 lines, chain intact)" in result.stdout
 
 
 def test_unknown_or_malicious_ids_are_usage_errors(run_cli) -> None:

@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol, Self
 
+from tui.adapters.journal_key import record_seal
 from tui.adapters.journal_tail import JOURNAL_FILE, LOCK_FILE, JournalTail
 from tui.domain.incident import (
     JOURNAL_VERSION,
@@ -40,6 +41,13 @@ from tui.domain.incident import (
     canonical_line,
     parse_journal,
     replay,
+)
+from tui.domain.journal_auth import (
+    JOURNAL_SEALED,
+    JournalKey,
+    seal_data,
+    sign_line,
+    verify_journal,
 )
 
 MAX_BATCH = 4096  # events per fsync: bounds how long the first event of a burst waits
@@ -145,20 +153,28 @@ class IncidentSummary:
     incident_id: str
     path: Path
     state: IncidentState
-    intact: bool
+    intact: bool  # no line fails the chain (nor, with a key, its MAC)
+    torn_tail: TornTail | None = None
 
 
-def list_incidents(incidents_dir: Path) -> list[IncidentSummary]:
-    """Summarise every incident folder that has a journal, newest first."""
+def list_incidents(incidents_dir: Path, key: JournalKey | None = None) -> list[IncidentSummary]:
+    """Summarise every incident folder that has a journal, newest first (with `key`, a line
+    whose MAC fails makes the incident not intact)."""
     summaries: list[IncidentSummary] = []
     root = Path(incidents_dir)
     if not root.is_dir():
         return summaries
     for folder in sorted(root.iterdir(), reverse=True):
-        if not (folder / JOURNAL_FILE).is_file():
+        path = folder / JOURNAL_FILE
+        if not path.is_file():
             continue
-        state, parsed = load_state(folder)
-        summaries.append(IncidentSummary(folder.name, folder, state, not parsed.problems))
+        data = path.read_bytes()
+        parsed = parse_journal(data)
+        intact = not parsed.problems
+        if intact and key is not None:
+            intact = not verify_journal(data, key, live=True).altered
+        summaries.append(IncidentSummary(folder.name, folder, replay(parsed.events), intact,
+                                         parsed.torn_tail))
     return summaries
 
 
@@ -224,6 +240,24 @@ class JournalReader:
             next_seq=tail.next_seq,
         )
         return tail.state, parsed
+
+
+def writer_is_live(incident_dir: Path) -> bool:
+    """Whether a process holds the incident's writer lock right now (the lock, not the holder
+    record: a record outlives a crash and anyone can write one)."""
+    try:
+        fd = os.open(Path(incident_dir) / LOCK_FILE, os.O_RDONLY | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError as exc:
+        if exc.errno in (errno.EWOULDBLOCK, errno.EACCES, errno.EAGAIN):
+            return True
+        raise
+    finally:
+        os.close(fd)  # also drops the shared lock at once, if it was taken
+    return False
 
 
 def _fsync_dir(path: Path) -> None:
@@ -350,8 +384,14 @@ class JournalWriter:
         secret_values: Iterable[str] = (),
         on_durable: Callable[[JournalEvent], None] | None = None,
         clock: Callable[[], float] = time.time,
+        key: JournalKey | None = None,
+        seal_note: Path | None = None,
     ) -> None:
-        """Prepare a writer; `open` (or `with`) takes the lock and starts the writer thread."""
+        """Prepare a writer; `open` (or `with`) takes the lock and starts the writer thread.
+
+        With a `key` every line carries its MAC and a clean `close` appends a seal, noted (line
+        and hash) in `seal_note` when given, so a journal later cut back before it is caught.
+        """
         self.incident_dir = Path(incident_dir)
         self.path = self.incident_dir / JOURNAL_FILE
         self.actor = actor
@@ -361,6 +401,7 @@ class JournalWriter:
         self.problems: list[str] = []  # chain problems found on open (the file was altered)
         self.fsync_count = 0  # batches committed: group commit makes this far below the events
         self._redact = Redactor(secret_values)
+        self.key, self.seal_note = key, seal_note
         self._clock = clock
         self._lock = JournalLock(self.incident_dir)
         self._queue: collections.deque[Ack] = collections.deque()
@@ -378,6 +419,8 @@ class JournalWriter:
         self._fd = -1
         self._seq = 0
         self._last_hash = ""
+        self._last_type = ""
+        self._opened_at_seq = 0
         self._size = 0
 
     @property
@@ -401,7 +444,13 @@ class JournalWriter:
             data = self.path.read_bytes()
             parsed = parse_journal(data)
             self.problems = [problem.reason for problem in parsed.problems]
+            if self.key is not None and not self.problems and parsed.line_count:
+                verdict = verify_journal(data[: parsed.valid_length], self.key, live=True)
+                if verdict.bad_line is not None:  # an unauthenticated old journal is no problem
+                    self.problems.append(verdict.reason)
             self._seq = parsed.events[-1].seq if parsed.events else 0
+            self._last_type = parsed.events[-1].type if parsed.events else ""
+            self._opened_at_seq = self._seq
             self._last_hash, self._size = parsed.last_hash, parsed.valid_length
             if parsed.torn_tail is not None:
                 self._quarantine(data, parsed.torn_tail)
@@ -492,6 +541,7 @@ class JournalWriter:
         if self._queue:  # appended by another thread while closing: never written
             self._fail(RuntimeError("appended while the journal was closing"))
             self._commit(list(self._queue))
+        self._seal()
         _open_writers.discard(self)
         os.close(self._fd)
         self._fd = -1
@@ -499,6 +549,21 @@ class JournalWriter:
         if self._error is not None and not self._error_reported:
             self._error_reported = True
             raise self._error
+
+    def _seal(self) -> None:
+        """Append the seal (line count and head so far) when this writer wrote anything: a
+        session that only looked, or was refused, leaves the journal as it found it."""
+        if self.key is None or self._error is not None or self._seq == self._opened_at_seq:
+            return
+        if self._last_type == JOURNAL_SEALED:
+            return
+        data = seal_data(self._seq, self._last_hash, self.key)
+        self._commit([Ack(self, JOURNAL_SEALED, data, self._clock(), self.actor)])
+        if self.seal_note is not None and self._error is None:
+            try:
+                record_seal(self.seal_note, self._seq, self._last_hash)
+            except OSError:  # the journal is sealed either way; only the cross-check is lost
+                _log.exception("cannot note the seal of %s in %s", self.path, self.seal_note)
 
     def __enter__(self) -> Self:
         return self.open()
@@ -552,7 +617,7 @@ class JournalWriter:
         seq, prev = self._seq, self._last_hash
         lines: list[bytes] = []
         events: list[JournalEvent] = []
-        redact = self._redact
+        redact, key = self._redact, self.key
         for ack in batch:
             seq += 1
             data = redact(ack._data) if ack._data is not None else {}
@@ -562,6 +627,8 @@ class JournalWriter:
                 JOURNAL_VERSION, seq, utc_timestamp(ack._ts), ack._actor, ack._type, data, prev
             )
             line = canonical_line(event.to_dict())
+            if key is not None:
+                line = sign_line(line, key)
             prev = hashlib.sha256(line).hexdigest()
             lines.append(line)
             events.append(event)
@@ -572,6 +639,8 @@ class JournalWriter:
             view = view[written:]
         os.fsync(self._fd)
         self._seq, self._last_hash = seq, prev
+        if events:
+            self._last_type = events[-1].type
         self._size += len(chunk)
         self.fsync_count += 1
         return events

@@ -64,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     inc_list.add_argument("--json", action="store_true", help="one JSON object per line")
     inc_show = inc.add_parser("show", help="an incident's state and timeline")
     inc_show.add_argument("incident", metavar="ID")
-    inc_verify = inc.add_parser("verify", help="check the journal's hash chain (exit 1 if broken)")
+    inc_verify = inc.add_parser("verify", help="check the journal's chain, MACs and seal (exit 1 if not)")
     inc_verify.add_argument("incident", metavar="ID")
     inc_verify.add_argument("--export", metavar="FILE",
                             help="check an export against the journal's hash chain instead")

@@ -15,9 +15,18 @@ from tui.adapters.journal import (
     incident_dir,
     list_incidents,
     load_state,
+    writer_is_live,
+)
+from tui.adapters.journal_key import (
+    JournalKeyError,
+    key_exposure,
+    load_key,
+    recorded_seal,
+    seal_record_path,
 )
 from tui.app.paths import resolve_paths
-from tui.domain.incident import IncidentState, ParsedJournal, verify_chain
+from tui.domain.incident import IncidentState, ParsedJournal, TornTail
+from tui.domain.journal_auth import JournalKey, Verdict, verify_journal
 from tui.domain.safe_text import plain
 from tui.domain.timeline import describe
 
@@ -50,7 +59,12 @@ def cmd_list(args: argparse.Namespace, now: datetime | None = None) -> int:
     as of `now`, the real time unless given)."""
     from tui.domain.postmortem import deadline_line, state_deadlines
 
-    summaries = list_incidents(resolve_paths().incidents_dir)
+    paths = resolve_paths()
+    try:
+        key = load_key(paths.config_file.parent)
+    except JournalKeyError:
+        key = None  # `list` still lists; `verify` says what is wrong with the key
+    summaries = list_incidents(paths.incidents_dir, key)
     now = now or datetime.now(UTC)
     if args.json:
         for s in summaries:
@@ -58,6 +72,7 @@ def cmd_list(args: argparse.Namespace, now: datetime | None = None) -> int:
                               "runbook": s.state.runbook_id, "status": s.state.status,
                               "opened_at": s.state.opened_at, "events": s.state.event_count,
                               "drill": s.state.drill, "intact": s.intact,
+                              "torn_tail": _torn_dict(s.torn_tail),
                               "deadlines": [d.to_dict() for d in state_deadlines(s.state, now)]}))
         return EXIT_OK
     if not summaries:
@@ -70,9 +85,18 @@ def cmd_list(args: argparse.Namespace, now: datetime | None = None) -> int:
         title = s.state.title + (" (drill)" if s.state.drill else "")
         if s.state.resolved_at:
             title += f"  [{deadline_line(state_deadlines(s.state, now), now)}]"
+        if s.torn_tail is not None:
+            title += f"  [torn last line: {s.torn_tail.length} bytes]"
         print(f"{s.incident_id:<{width}}  {status:<8}  {s.state.event_count:>6}  "
               f"{(s.state.runbook_id or '-'):<22}  {title}")
     return EXIT_OK
+
+
+def _torn_dict(torn: TornTail | None) -> dict[str, object] | None:
+    """A torn last line as `list --json` states it."""
+    if torn is None:
+        return None
+    return {"offset": torn.offset, "length": torn.length, "reason": torn.reason}
 
 
 def render_state(state: IncidentState, parsed: ParsedJournal) -> str:
@@ -125,23 +149,51 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    """Check the hash chain; exit 1 naming the first bad line."""
+    """Check the chain, every line's MAC and the seal; exit 1 naming the first bad line."""
     if getattr(args, "export", None):
         from tui.app.commands_export import verify_export
 
         return verify_export(args)
     folder = incident_folder(args.incident)
-    result = verify_chain((folder / JOURNAL_FILE).read_bytes())
     path = folder / JOURNAL_FILE
-    if not result.ok:
-        print(f"{path}:{result.first_bad_line}: FAILED: {result.reason}")
+    config_dir = resolve_paths().config_file.parent
+    try:
+        key = load_key(config_dir)
+    except JournalKeyError as exc:
+        print(f"{path}: FAILED: cannot check its MACs: {exc}")
         return EXIT_FAILED
-    print(f"{path}: OK, {result.lines_checked} lines, chain intact"
-          + (f"; last line hash {result.last_hash}" if result.lines_checked else ""))
-    if result.torn_tail:
-        print(f"warning: torn last line ignored ({result.torn_tail.length} bytes at offset "
-              f"{result.torn_tail.offset}: {result.torn_tail.reason})")
-    return EXIT_OK
+    live = writer_is_live(folder)
+    noted = recorded_seal(seal_record_path(config_dir, folder.name))
+    verdict = verify_journal(path.read_bytes(), key, live=live, noted_seal=noted)
+    print(verdict_text(str(path), verdict, key, live))
+    exposure = key_exposure(config_dir) if key is not None else None
+    if exposure:
+        print(exposure)
+    return EXIT_OK if verdict.ok else EXIT_FAILED
+
+
+def verdict_text(path: str, verdict: Verdict, key: JournalKey | None, live: bool) -> str:
+    """What `incidents verify` prints for a verdict (one line, two with a warning)."""
+    if verdict.bad_line is not None:
+        return f"{path}:{verdict.bad_line}: FAILED: {verdict.reason}"
+    if not verdict.ok:
+        return f"{path}: {verdict.reason} ({verdict.lines} lines, chain intact)"
+    assert key is not None
+    text = (f"{path}: OK, {verdict.lines} lines, chain intact, every line authenticated by "
+            f"this installation's key {key.key_id}")
+    if verdict.unauthenticated:
+        text += (f" (lines 1-{verdict.unauthenticated} were written before the key and are "
+                 f"pinned by line {verdict.unauthenticated + 1}'s MAC)")
+    if verdict.sealed:
+        text += f"; sealed at line {verdict.lines}: nothing altered, added or removed"
+    else:
+        text += (f"; being written by a live session, not sealed yet: lines after "
+                 f"{verdict.lines} cannot be proved absent until it closes")
+    text += f"; last line hash {verdict.last_hash}"
+    if verdict.torn_tail and live:
+        text += (f"\nwarning: torn last line ignored ({verdict.torn_tail.length} bytes at "
+                 f"offset {verdict.torn_tail.offset}: {verdict.torn_tail.reason})")
+    return text
 
 
 def _attach(incident: str):

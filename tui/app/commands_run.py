@@ -109,7 +109,8 @@ def run(args: argparse.Namespace) -> int:
         namespace=args.namespace, prometheus_url=args.prometheus, dry_run=args.dry_run,
         time_scale=args.time_scale, baseline_end_ago=baseline_before,
         environ=dict(os.environ), actor=settings.actor, headless=True,
-        confirmer=lambda _request: bool(args.yes), confirmed_by="--yes")
+        confirmer=lambda _request: bool(args.yes), confirmed_by="--yes",
+        key_folder=paths.config_file.parent)
     options = RunOptions(
         runbook=runbook, runbook_bytes=path.read_bytes(), values=values, config=config,
         yes=args.yes, reason=args.reason, json=args.json, checks=args.check,

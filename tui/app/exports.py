@@ -26,13 +26,8 @@ from tui.domain.exports import (
     timeline_document,
 )
 from tui.domain.exports_report import decision_document, report_document
-from tui.domain.incident import (
-    IncidentState,
-    JournalEvent,
-    parse_journal,
-    replay,
-    verify_chain,
-)
+from tui.domain.incident import IncidentState, JournalEvent, parse_journal, replay
+from tui.domain.journal_auth import JournalKey, verify_journal
 from tui.domain.runbook import Runbook
 
 EXPORTS_FOLDER = "exports"
@@ -199,11 +194,13 @@ def check_export(folder: Path, export_file: Path, runbook: Runbook | None = None
         return ExportCheck(False, f"{export_file} is an export of incident "
                            f"{stamp.incident_id}, not {incident_id}")
     data = (Path(folder) / JOURNAL_FILE).read_bytes()
-    chain = verify_chain(data)
-    if not chain.ok:
+    # Any line of the journal may be the export's head, so the seal is not asked for here;
+    # a line that fails the chain or its MAC is.
+    chain = verify_journal(data, _installation_key(), live=True)
+    if chain.altered:
         return ExportCheck(False, f"FAILED: the journal of {incident_id} fails verification at "
-                           f"line {chain.first_bad_line}: {chain.reason}")
-    hashes = line_hashes(data)[: chain.lines_checked]
+                           f"line {chain.bad_line}: {chain.reason}")
+    hashes = line_hashes(data)[: chain.lines]
     short = stamp.head[:12]
     if stamp.head not in hashes:
         return ExportCheck(False, f"FAILED: {export_file} states journal head {short}… (line "
@@ -228,6 +225,17 @@ def check_export(folder: Path, export_file: Path, runbook: Runbook | None = None
     return ExportCheck(True, f"OK: {export_file} was made from line {line} of the journal "
                        f"(sha256 {short}…, made {stamp.made}); {later} line(s) were journaled "
                        "since, so it does not show them")
+
+
+def _installation_key() -> JournalKey | None:
+    """This installation's journal key, if it has a usable one (a check never makes one)."""
+    from tui.adapters.journal_key import JournalKeyError, load_key
+    from tui.app.paths import resolve_paths
+
+    try:
+        return load_key(resolve_paths().config_file.parent)
+    except JournalKeyError:
+        return None
 
 
 def _stamp_time(text: str) -> datetime | None:

@@ -121,4 +121,5 @@ def session_config(state: IncidentState, paths: Paths, settings: object,
         or getattr(settings, "prometheus_url", None),
         dry_run=state.dry_run, time_scale=float(connection.get("time_scale") or 1.0),
         environ=dict(os.environ), actor=actor, headless=True, drill=state.drill,
-        confirmer=lambda _request: bool(getattr(args, "yes", False)), confirmed_by="--yes")
+        confirmer=lambda _request: bool(getattr(args, "yes", False)), confirmed_by="--yes",
+        key_folder=paths.config_file.parent)

@@ -58,7 +58,8 @@ class Opener:
             "incidents_dir": self.paths.incidents_dir, "kubeconfig": self.settings.kubeconfig,
             "context": self.settings.context, "namespace": self.settings.namespace,
             "prometheus_url": self.settings.prometheus_url, "environ": dict(self.environ),
-            "actor": self.actor, "confirmer": self.confirm}
+            "actor": self.actor, "confirmer": self.confirm,
+            "key_folder": self.paths.config_file.parent}
         base.update({k: v for k, v in overrides.items() if v is not None})
         return SessionConfig(**base)
 

@@ -28,6 +28,7 @@ from tui.adapters.journal import (
     load_state,
     read_journal,
 )
+from tui.adapters.journal_key import JournalKeyError, installation_key, seal_record_path
 from tui.adapters.kube_types import KubeError
 from tui.domain import incident as ev
 from tui.domain.checklist import incident_phase
@@ -87,6 +88,7 @@ class SessionConfig:
     confirmed_by: str = ""
     connect_kube: Callable[[], Kube] | None = None
     clock: Callable[[], datetime] = now_utc
+    key_folder: Path | None = None  # where the installation's journal key lives (None: unkeyed)
 
     def actor_name(self) -> str:
         """Who the journal says acted: the configured actor, else user@host."""
@@ -212,7 +214,14 @@ class SessionCore:
                 config: SessionConfig) -> JournalWriter:
         secrets = [*runbook.secret_values(values),
                    *(config.environ[k] for k in SECRET_ENV if config.environ.get(k))]
-        return JournalWriter(folder, actor=config.actor_name(), secret_values=secrets)
+        if config.key_folder is None:
+            return JournalWriter(folder, actor=config.actor_name(), secret_values=secrets)
+        try:
+            key = installation_key(config.key_folder)
+        except (JournalKeyError, OSError) as exc:
+            raise SessionError(f"cannot use the journal key: {exc}") from None
+        return JournalWriter(folder, actor=config.actor_name(), secret_values=secrets, key=key,
+                             seal_note=seal_record_path(config.key_folder, folder.name))
 
     # ---- journal first -----------------------------------------------------------------------
     @property
