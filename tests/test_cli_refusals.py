@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tui.app.cli import main
+from tui.app.paths import resolve_paths
 from tui.drill.faults import Faults
 
 
@@ -20,6 +21,8 @@ def refuse(capsys: pytest.CaptureFixture[str], home: Path, *argv: str) -> str:
     assert code == 2, (argv, err)
     assert "Traceback" not in err and "internal error" not in err, err
     assert not home.exists() or not any(home.rglob("journal*")), list(home.rglob("*"))
+    incidents = resolve_paths().incidents_dir
+    assert not incidents.exists() or not any(incidents.iterdir()), argv
     assert not (home / "data" / "drills").exists(), argv
     return err
 
@@ -65,3 +68,37 @@ def test_well_formed_faults_still_apply() -> None:
     assert faults.describe() == {
         "deny": ["*:deployments/scale", "patch:deployments"], "error_rate": 0.25,
         "latency": 0.2, "drop_watches": 30.0, "conflict_next_write": True, "metrics_down": True}
+
+
+KUBECONFIGS = {
+    "syntax": ("a: [\n", "syntax.yaml:2:1: YAML syntax"),
+    "wrong-type": ("apiVersion: v1\nclusters: 5\n",
+                   ("wrong-type.yaml:2:11: clusters is the value '5' (expected a list of "
+                   "mappings with name and cluster)")),
+    "bad-entry": ("clusters: []\ncontexts:\n- name: a\n  context: [1]\n",
+                  "bad-entry.yaml:4:12: context is a list (expected a mapping)"),
+    "text": ("root:x:0:0:root:/root:/bin/bash\nbin:x:1:1:bin:/bin:/sbin/nologin\n",
+             "text.yaml:1:1: the file holds a long text, not a kubeconfig"),
+}
+RUN = ("run", "revert-deployment", "--headless", "--yes", "-p", "deployment=checkout",
+       "-p", "expected_version=2.3.1")
+
+
+@pytest.mark.parametrize("case", sorted(KUBECONFIGS))
+def test_malformed_kubeconfig_is_refused_with_file_and_line(capsys, rollback_home, tmp_path,
+                                                            case) -> None:
+    text, expected = KUBECONFIGS[case]
+    path = tmp_path / f"{case}.yaml"
+    path.write_text(text)
+    err = refuse(capsys, rollback_home, *RUN, "--kubeconfig", str(path))
+    assert f"rollback: kubeconfig {tmp_path}/{expected}" in err
+    assert "yaml.error.Mark" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_kubeconfig_folder_and_system_file_are_refused(capsys, rollback_home, tmp_path,
+                                                       monkeypatch) -> None:
+    err = refuse(capsys, rollback_home, *RUN, "--kubeconfig", str(tmp_path))
+    assert f"kubeconfig {tmp_path} is a folder, not a file" in err
+    monkeypatch.setenv("KUBECONFIG", "/etc/passwd")
+    err = refuse(capsys, rollback_home, *RUN)
+    assert "kubeconfig /etc/passwd:1:1: the file holds" in err

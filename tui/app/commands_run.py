@@ -82,6 +82,9 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"rollback: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    if (refusal := kubeconfig_refusal(args.kubeconfig)) is not None:
+        print(f"rollback: {refusal}", file=sys.stderr)
+        return EXIT_USAGE
     detected_at = None
     if args.detected_at:
         try:
@@ -115,3 +118,16 @@ def run(args: argparse.Namespace) -> int:
         yes=args.yes, reason=args.reason, json=args.json, checks=args.check,
         detected_at=detected_at)
     return run_headless(options)
+
+
+def kubeconfig_refusal(kubeconfig: str | None) -> str | None:
+    """Why the kubeconfig cannot be used (missing, malformed: file and line), checked before an
+    incident opens; None when it looks usable."""
+    from tui.adapters.kube_config import preflight
+    from tui.adapters.kube_types import KubeError
+
+    try:
+        preflight(kubeconfig)
+    except KubeError as exc:
+        return str(exc)
+    return None
