@@ -102,3 +102,14 @@ def test_kubeconfig_folder_and_system_file_are_refused(capsys, rollback_home, tm
     monkeypatch.setenv("KUBECONFIG", "/etc/passwd")
     err = refuse(capsys, rollback_home, *RUN)
     assert "kubeconfig /etc/passwd:1:1: the file holds" in err
+
+
+def test_a_parameter_a_step_would_refuse_is_refused_before_the_incident(
+        capsys, rollback_home, tmp_path) -> None:
+    from test_parameter_use import SHELL_RUNBOOK
+
+    runbook = tmp_path / "listing.yaml"
+    runbook.write_text(SHELL_RUNBOOK)
+    err = refuse(capsys, rollback_home, "run", str(runbook), "--headless", "--yes",
+                 "-p", "path=--help")
+    assert "parameter 'path': step list would refuse it" in err
