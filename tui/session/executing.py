@@ -9,6 +9,7 @@ from collections import deque
 
 from tui.actions.base import Outcome
 from tui.actions.registry import changes_state, describe, evidence, execute
+from tui.adapters.kube_retry import retry_scope
 from tui.adapters.kube_types import KubeError
 from tui.domain import incident as ev
 from tui.domain.incident import StepState
@@ -269,8 +270,14 @@ class ExecutingMixin(SessionCore):
         step_ctx = dataclasses.replace(self.ctx, cancel=step_cancel, progress=progress,
                                        confirm=lambda q: self._confirm_inline(step, q),
                                        operator_done=lambda _text: operator_done)
+        def retried(info: dict[str, object]) -> None:
+            self.record(ev.REQUEST_RETRIED, {"step_id": step.id, **info})
+            progress(f"{info.get('status')} on {info.get('verb')} {info.get('resource')}: "
+                     f"trying again (attempt {info.get('attempt')})")
+
         try:
-            outcome = execute(step, step_ctx)
+            with retry_scope(step_cancel, retried):
+                outcome = execute(step, step_ctx)
         finally:
             self.ctx._kube = step_ctx._kube  # a connection made during the step is kept
             self.step_cancel = self._running_cancel = None
