@@ -3,20 +3,16 @@ reviews retried on 5xx, a write that hit 409 re-read and re-applied, each retry 
 
 from __future__ import annotations
 
-import json
-import subprocess
 import threading
 import time
 
 import pytest
-from conftest import REPO, rollback_argv
 
 from tui.adapters import kube_retry
 from tui.adapters.kube import Kube
 from tui.adapters.kube_retry import retry_scope
 from tui.adapters.kube_types import KubeError
 from tui.domain.actions import Permission
-from tui.domain.runbook import validate_runbook
 
 
 def test_delay_backs_off_with_jitter_and_honours_retry_after() -> None:
@@ -66,22 +62,3 @@ def test_a_stopped_step_stops_retrying(drill) -> None:
     assert failed.value.status == 500 and len(reports) == 1
     assert time.monotonic() - started < 2
 
-
-def test_the_run_journals_each_retry_and_succeeds(drill, rollback_home) -> None:
-    _cluster, info = drill("bad-release", faults=["conflict-next-write"])
-    runbook = validate_runbook((REPO / "runbooks" / "revert-deployment.yaml").read_bytes(),
-                               "revert-deployment.yaml").runbook
-    assert runbook is not None
-    argv = [*rollback_argv(), "run", "revert-deployment", "--kubeconfig", info.kubeconfig,
-            "--headless", "--yes", "--time-scale", "20"]
-    for name, value in info.extra["params"].items():
-        if runbook.parameter(name) is not None:
-            argv += ["-p", f"{name}={value}"]
-    result = subprocess.run(argv, capture_output=True, text=True, timeout=240, check=False)
-    assert result.returncode == 0, result.stdout + result.stderr
-    journals = list((rollback_home / "data" / "incidents").glob("*/journal.jsonl"))
-    assert len(journals) == 1
-    events = [json.loads(line) for line in journals[0].read_text().splitlines()]
-    retried = [e for e in events if e["type"] == "request.retried"]
-    assert len(retried) == 1, retried
-    assert retried[0]["data"]["status"] == 409 and retried[0]["data"]["step_id"]
