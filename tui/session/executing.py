@@ -6,8 +6,6 @@ from __future__ import annotations
 import dataclasses
 import threading
 from collections import deque
-from collections.abc import Callable
-from typing import Any
 
 from tui.actions.base import Outcome
 from tui.actions.registry import changes_state, describe, evidence, execute
@@ -46,25 +44,13 @@ class ExecutingMixin(SessionCore):
         extra = [e for s in self.runbook.steps if s.action == "k8s.rbac_check"
                  for e in render_args(list(s.args.get("extra") or []), self.values)]
         try:
-            with retry_scope(self.cancel, self._journal_retry({"during": "rbac_precheck"})):
+            with retry_scope(self.cancel, self.journal_retry({"during": "rbac_precheck"})):
                 outcome = RbacCheck().run({"extra": extra}, self.ctx)
         except KubeError as exc:
             outcome = Outcome(StepStatus.FAILED, str(exc), {"error": exc.to_dict()})
         self.record(ev.RBAC_CHECKED, {"ok": outcome.ok, "summary": outcome.summary,
                                       **outcome.detail})
         return outcome
-
-    def _journal_retry(self, where: dict[str, str],
-                       progress: Callable[[str], None] | None = None
-                       ) -> Callable[[dict[str, Any]], None]:
-        """A reporter that journals each retried request, tagged with where it happened."""
-        def report(info: dict[str, Any]) -> None:
-            self.record(ev.REQUEST_RETRIED, {**where, **info})
-            if progress is not None:
-                progress(f"{info.get('status')} {info.get('reason')} on {info.get('verb')} "
-                         f"{info.get('resource')}: trying again (attempt {info.get('attempt')})")
-
-        return report
 
     def denied(self) -> list[str]:
         """Permissions the pre-check found denied (`patch deployments.apps`)."""
@@ -79,7 +65,8 @@ class ExecutingMixin(SessionCore):
         """Evaluate the automatic pre-rollback items; False when one failed."""
         ok = True
         for item in self.gate_items():
-            outcome = execute(item.check, self.ctx) if item.check else None
+            with retry_scope(self.cancel, self.journal_retry({"check_id": item.id})):
+                outcome = execute(item.check, self.ctx) if item.check else None
             if outcome is None:
                 continue
             status = self.record_check_outcome(item, outcome, gate=True)
@@ -286,7 +273,7 @@ class ExecutingMixin(SessionCore):
                                        confirm=lambda q: self._confirm_inline(step, q),
                                        operator_done=lambda _text: operator_done)
         try:
-            with retry_scope(step_cancel, self._journal_retry({"step_id": step.id}, progress)):
+            with retry_scope(step_cancel, self.journal_retry({"step_id": step.id}, progress)):
                 outcome = execute(step, step_ctx)
         finally:
             self.ctx._kube = step_ctx._kube  # a connection made during the step is kept
