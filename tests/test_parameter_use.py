@@ -59,7 +59,12 @@ trigger: {decision_authority: Release manager}
 parameters:
   - {name: path, description: a path, required: true}
   - {name: token, description: a token, secret: true}
+  - {name: replicas, description: how many, default: "3"}
 steps:
+  - id: scale
+    title: Scale it
+    action: k8s.scale
+    with: {namespace: prod, deployment: web, replicas: "{{ replicas }}"}
   - id: announce
     title: Announce
     action: manual
@@ -107,4 +112,12 @@ def test_a_refused_secret_is_named_without_its_value() -> None:
 def test_values_every_use_accepts_pass() -> None:
     values = _shell_runbook().resolve_parameters({"path": "a-b/-c"},
                                                  environ={"ROLLBACK_PARAM_TOKEN": "t-1"})
-    assert values == {"path": "a-b/-c", "token": "t-1"}
+    assert values == {"path": "a-b/-c", "token": "t-1", "replicas": "3"}
+
+
+def test_a_value_an_action_reads_as_a_number_must_be_one() -> None:
+    with pytest.raises(ValueError) as refused:
+        _shell_runbook().resolve_parameters({"path": "a", "replicas": "three"},
+                                            environ={"ROLLBACK_PARAM_TOKEN": "t"})
+    assert ("parameter 'replicas': step scale would refuse it: replicas must be a whole number, "
+            "got 'three'") in str(refused.value)

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from tui.domain.templating import TemplateError, find_placeholders, render_argv
+from tui.domain.safe_text import plain
+from tui.domain.templating import TemplateError, find_placeholders, render, render_argv
 
 if TYPE_CHECKING:
     from tui.domain.runbook import Runbook
 
 MANUAL = "manual"  # an operator reads its text; nothing is run with it
+# Arguments the actions read as whole numbers (tui/actions/base.as_int).
+WHOLE_NUMBER_ARGS = ("to_revision", "replicas")
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,18}", re.ASCII)
 
 
 def _strings(args: Any) -> Iterator[str]:
@@ -59,6 +64,30 @@ def parameter_users(runbook: Runbook) -> dict[str, str]:
     return users
 
 
+def _whole_number_problems(user: str, args: Mapping[str, Any],
+                           values: Mapping[str, str]) -> list[str]:
+    """Problems of given values that make an action's whole-number argument not one."""
+    problems = []
+    for key in WHOLE_NUMBER_ARGS:
+        text = args.get(key)
+        if not isinstance(text, str):
+            continue
+        names = {p.name for p in find_placeholders(text) if p.valid}
+        given = sorted(names & set(values))
+        if not given:
+            continue
+        trial = dict.fromkeys(names, "0") | {n: values[n] for n in given}
+        try:
+            rendered = render(text, trial)
+        except TemplateError:
+            continue  # a malformed template is the runbook's problem, reported by validation
+        if not _WHOLE_NUMBER.fullmatch(rendered.strip()):
+            shown = ", ".join(repr(n) for n in given)
+            problems.append(f"parameter {shown}: {user} would refuse it: {key} must be a whole "
+                            f"number, got {plain(rendered, 40)!r}")
+    return problems
+
+
 def refused_values(runbook: Runbook, values: Mapping[str, str]) -> list[str]:
     """Problems naming each given value that a step or check would refuse when it runs.
 
@@ -66,7 +95,10 @@ def refused_values(runbook: Runbook, values: Mapping[str, str]) -> list[str]:
     (it would become an option); found here, before an incident opens, not at that step.
     """
     problems: list[str] = []
-    for user, action, _args, command in _sources(runbook):
+    for user, action, args, command in _sources(runbook):
+        if action != MANUAL:
+            problems += [p for p in _whole_number_problems(user, args, values)
+                         if p not in problems]
         if action != "shell" or not command:
             continue
         names = {p.name for p in find_placeholders(command) if p.valid}
