@@ -64,7 +64,8 @@ def test_bad_input_is_a_usage_error(run_cli, tmp_path) -> None:
     for args, expected in ((("drill", "nope", "--serve"), "no scenario 'nope'"),
                            (("drill", "--serve", "--fault", "explode"), "unknown fault"),
                            (("drill", "--serve", "--fault", "deny=patch"), "deny=VERB:RESOURCE"),
-                           (("drill", "--serve", "--speed", "0"), "--speed must be positive")):
+                           (("drill", "--serve", "--speed", "0"),
+                            "--speed: '0' is out of range: expected a number from 0.01 to 1000")):
         result = run_cli(*args, timeout=30)
         assert result.returncode == 2, (args, result.stderr)
         assert expected in result.stderr

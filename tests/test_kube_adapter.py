@@ -19,6 +19,7 @@ from kubernetes import client
 
 from tui.adapters.kube import Kube, KubeError, label_selector
 from tui.adapters.kube_diff import diff_templates, same_template
+from tui.adapters.kube_retry import retry_scope
 from tui.adapters.kube_status import judge
 from tui.domain.actions import ACTIONS, Permission
 
@@ -424,12 +425,18 @@ def test_forbidden_patch_names_verb_resource_and_namespace(bad_release) -> None:
 
 def test_conflict_becomes_a_retry_advice(bad_release) -> None:
     cluster, _, kube = bad_release
+    # A conflict on every attempt (each retry arms the next): the last one is reported.
     cluster.faults.apply("conflict-next-write")
-    with pytest.raises(KubeError) as caught:
+
+    def rearm(_info: dict) -> None:
+        cluster.faults.apply("conflict-next-write")
+
+    with retry_scope(threading.Event(), rearm), pytest.raises(KubeError) as caught:
         kube.rollout_undo(DEPLOY)
     assert (caught.value.status, caught.value.reason) == (409, "Conflict")
     assert "retry" in str(caught.value)
-    assert kube.rollout_undo(DEPLOY).changed  # the conflict was a one-off
+    cluster.faults.clear()
+    assert kube.rollout_undo(DEPLOY).changed  # the conflicts were injected
 
 
 def test_server_errors_and_timeouts_become_kube_errors(bad_release) -> None:

@@ -493,22 +493,20 @@ def test_denied_patch_stops_at_the_rbac_precheck(drill, kubectl, rollback_home: 
     assert_verifies(folder)
 
 
-def test_conflict_on_the_undo_is_reported(drill, kubectl, rollback_home: Path) -> None:
+def test_conflict_on_the_undo_is_read_again_and_reapplied(drill, kubectl,
+                                                          rollback_home: Path) -> None:
     _cluster, info = drill("bad-release", speed=SPEED)
     inject(info, "conflict-next-write")
 
     result = rollback_run(info, "revert-deployment")
 
-    assert result.returncode == 1, explain(result)
-    line = next(x for x in result.stdout.splitlines() if "rollout_undo" in x)
-    assert "[failed ]" in line and "conflict" in line and 'deployments.apps "checkout"' in line
-    assert "retry" in line
+    assert result.returncode == 0, explain(result)
     folder = the_incident(rollback_home)
-    undo = finished(folder)["rollout_undo"]
-    assert undo["status"] == "failed"
-    assert undo["data"]["error"]["status"] == 409
-    assert "rollout_status" not in finished(folder)
-    assert revisions(kubectl, info) == [1, 2, 3]
+    assert finished(folder)["rollout_undo"]["status"] == "ok"
+    retried = events(folder, "request.retried")
+    assert [(r["step_id"], r["status"], r["reason"], r["attempt"]) for r in retried] == [
+        ("rollout_undo", 409, "Conflict", 2)]
+    assert revisions(kubectl, info) == [1, 3, 4]
     assert_verifies(folder)
 
 
@@ -523,6 +521,11 @@ def test_api_server_errors_are_named(drill, kubectl, rollback_home: Path) -> Non
     folder = the_incident(rollback_home)
     rbac = events(folder, "rbac.checked")
     assert len(rbac) == 1 and rbac[0]["ok"] is False and "500" in rbac[0]["summary"]
+    # The access review is only a question: retried with backoff, each retry journaled.
+    retried = events(folder, "request.retried")
+    assert [(r["during"], r["status"], r["attempt"]) for r in retried] == [
+        ("rbac_precheck", 500, attempt) for attempt in range(2, 6)]
+    assert retried[0]["resource"] == "selfsubjectaccessreviews.authorization.k8s.io"
     assert events(folder, "step.started") == []
     assert_verifies(folder)
 

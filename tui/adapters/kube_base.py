@@ -14,6 +14,7 @@ from typing import Any, Self
 
 from kubernetes.client.api_client import ApiClient
 
+from tui.adapters import kube_retry
 from tui.adapters.kube_api import AppsV1, AuthorizationV1, CoreV1, Version
 from tui.adapters.kube_errors import (
     TRANSPORT_ERRORS,
@@ -28,7 +29,8 @@ from tui.domain.gc_pause import gc_paused
 CONNECT_TIMEOUT = 5.0
 PAGE_SIZE = 500
 READ_VERBS = frozenset({"get", "list", "watch"})
-READ_ATTEMPTS = 3  # a read that got a 5xx/429 is tried this often before giving up
+# Access reviews only ask a question: as safe to repeat as a read.
+REVIEW_RESOURCES = frozenset({"selfsubjectaccessreviews.authorization.k8s.io"})
 FIELD_MANAGER = "rollback-tui"
 Json = dict[str, Any]
 
@@ -194,9 +196,11 @@ class KubeBase:
     def _fetch(self, op: Op, call: Callable[..., Any], *args: Any, **kwargs: Any) -> bytes:
         """Make one API call and return its raw body; every failure becomes a KubeError.
 
-        Reads that got a 5xx or 429 are tried READ_ATTEMPTS times.
+        Idempotent calls (reads, access reviews) that got a 5xx or 429 are tried up to
+        kube_retry.ATTEMPTS times, each retry reported and waited for (see kube_retry).
         """
-        attempts = READ_ATTEMPTS if op.verb in READ_VERBS else 1
+        idempotent = op.verb in READ_VERBS or op.resource in REVIEW_RESOURCES
+        attempts = kube_retry.ATTEMPTS if idempotent else 1
         for attempt in range(1, attempts + 1):
             try:
                 response = call(*args, _preload_content=False, _request_timeout=self._timeout(),
@@ -209,9 +213,14 @@ class KubeBase:
                 retry = exc.status is not None and (exc.status >= 500 or exc.status == 429)
                 if not retry or attempt == attempts:
                     raise self._convert(op, exc) from exc
+                headers = exc.headers or {}
+                info = {"verb": op.verb, "resource": op.resource, "name": op.name,
+                        "namespace": op.namespace, "status": exc.status,
+                        "reason": str(exc.reason or "")}
+                if not kube_retry.wait_before_retry(info, attempt, headers.get("Retry-After")):
+                    raise self._convert(op, exc) from exc
             except TRANSPORT_ERRORS as exc:
                 raise self._convert(op, exc) from exc
-            time.sleep(0.2 * attempt)
         raise AssertionError("unreachable")
 
     def _parse(self, op: Op, data: bytes) -> Any:

@@ -18,6 +18,7 @@ from kubernetes.config.incluster_config import (
 )
 from kubernetes.config.kube_config import KubeConfigLoader, KubeConfigMerger
 
+from tui.adapters.kube_config_check import check_files
 from tui.adapters.kube_errors import from_config_exception
 from tui.adapters.kube_types import KubeError, Target
 
@@ -31,6 +32,10 @@ def kubeconfig_files(kubeconfig: str | os.PathLike[str] | None) -> tuple[list[st
     """The kubeconfig files to merge and where they came from; ([], "") means none found."""
     if kubeconfig is not None:
         path = Path(kubeconfig).expanduser()
+        if path.is_dir():
+            raise KubeError(f"kubeconfig {path} is a folder, not a file (given with "
+                            "--kubeconfig) — pass the kubeconfig file itself", reason="Config",
+                            detail=str(path))
         if not path.is_file():
             raise KubeError(f"kubeconfig {path} not found (given with --kubeconfig) — check the "
                             "path", reason="Config", detail=str(path))
@@ -54,6 +59,7 @@ def kubeconfig_files(kubeconfig: str | os.PathLike[str] | None) -> tuple[list[st
 
 def _load_kubeconfig(files: list[str], source: str, context: str | None,
                      namespace: str | None, cfg: Configuration) -> Target:
+    check_files(files)
     try:
         merger = KubeConfigMerger(PATH_SEPARATOR.join(files))
     except (ConfigException, OSError, ValueError) as exc:
@@ -120,6 +126,12 @@ def _load_in_cluster(namespace: str | None, cfg: Configuration) -> Target:
             namespace = ""
     return Target(context="in-cluster", server=cfg.host, user="serviceaccount",
                   namespace=namespace or "default", in_cluster=True)
+
+
+def preflight(kubeconfig: str | os.PathLike[str] | None) -> None:
+    """Refuse, before an incident opens, kubeconfig files that are missing or malformed."""
+    files, _source = kubeconfig_files(kubeconfig)
+    check_files(files)
 
 
 def load_configuration(kubeconfig: str | os.PathLike[str] | None, context: str | None,

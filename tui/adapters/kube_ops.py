@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tui.adapters.kube_base import FIELD_MANAGER, Json, KubeBase, label_selector
 from tui.adapters.kube_errors import Op
+from tui.adapters.kube_retry import retry_on_conflict
 from tui.adapters.kube_types import AccessCheck, EnvChange, GitOpsInfo, KubeError
 from tui.domain.actions import Permission
 from tui.domain.pods import pod_ready
@@ -38,6 +39,7 @@ class OpsMixin(KubeBase):
         return self._request(Op("get", "configmaps", name, ns),
                              self.core.read_namespaced_config_map, name, ns)
 
+    @retry_on_conflict
     def scale(self, deployment: str, replicas: int, *, dry_run: bool = False,
               namespace: str | None = None) -> int:
         """Set the Deployment's replicas through the scale subresource; returns the old count."""
@@ -54,6 +56,7 @@ class OpsMixin(KubeBase):
                       field_manager=FIELD_MANAGER, _content_type=MERGE_PATCH)
         return int((current.get("spec") or {}).get("replicas") or 0)
 
+    @retry_on_conflict
     def switch_service_selector(self, service: str, selector: dict[str, str | None], *,
                                 require_ready: bool = True, dry_run: bool = False,
                                 namespace: str | None = None) -> dict[str, str]:
@@ -99,6 +102,7 @@ class OpsMixin(KubeBase):
                            f"{text} are not Ready ({shown}) — wait until they are ready",
                            reason="NotReady")
 
+    @retry_on_conflict
     def set_env(self, deployment: str, env: dict[str, str | None], container: str | None = None,
                 *, dry_run: bool = False, namespace: str | None = None) -> EnvChange:
         """Set (None: remove) env variables on one or all containers (starts a rollout)."""
@@ -135,6 +139,7 @@ class OpsMixin(KubeBase):
         return EnvChange(old=old, generation=int((result.get("metadata") or {}).get(
             "generation") or 0))
 
+    @retry_on_conflict
     def patch_configmap(self, name: str, data: dict[str, str | None], *, dry_run: bool = False,
                         namespace: str | None = None) -> dict[str, str | None]:
         """Merge keys into a ConfigMap's data (None removes a key); returns their old values."""

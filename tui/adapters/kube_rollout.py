@@ -5,6 +5,7 @@ from __future__ import annotations
 from tui.adapters.kube_base import FIELD_MANAGER, Json, KubeBase, label_selector
 from tui.adapters.kube_diff import diff_templates, images, same_template, without_hash
 from tui.adapters.kube_errors import Op
+from tui.adapters.kube_retry import retry_on_conflict
 from tui.adapters.kube_types import KubeError, Revision, TemplateDiff, UndoResult
 
 REVISION = "deployment.kubernetes.io/revision"
@@ -109,6 +110,7 @@ class RolloutMixin(KubeBase):
         return diff_templates(body["spec"]["template"], target.template,
                               self._current_number(body, revisions), target.number)
 
+    @retry_on_conflict
     def rollout_undo(self, deployment: str, to_revision: int = 0, *, resume_paused: bool = False,
                      dry_run: bool = False, namespace: str | None = None) -> UndoResult:
         """Roll back to `to_revision` (0: the previous one) as `kubectl rollout undo` does."""

@@ -4,6 +4,7 @@ subcommands that need them, so `--help` and `runbooks validate` start fast."""
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 from collections.abc import Sequence
 
@@ -32,6 +33,13 @@ class _Parser(argparse.ArgumentParser):
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n"
                               f"Try '{self.prog} --help' for more.\n")
+
+    def _get_values(self, action: argparse.Action, arg_strings: list[str]) -> object:
+        # `--flag=--` gives argparse the one word '--', which it drops as the end-of-options
+        # marker, leaving a list where the flag's text belongs.
+        if action.option_strings and action.nargs is None and arg_strings == ["--"]:
+            self.error(f"argument {'/'.join(action.option_strings)}: expected a value, not '--'")
+        return super()._get_values(action, arg_strings)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -146,3 +154,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         # `rollback … | head` closed the pipe; nothing more to say.
         sys.stderr.close()
         return EXIT_OK
+    except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            # A name given on the command line (an incident, a scenario, a file) that no file
+            # system could hold: the input is wrong, not the machine.
+            print(f"rollback: a name given is too long for a file name ({exc.strerror}); "
+                  "check the arguments", file=sys.stderr)
+            return EXIT_USAGE
+        raise

@@ -13,6 +13,7 @@ import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from tui.app import cli_values
 from tui.app.paths import resolve_paths
 
 if TYPE_CHECKING:
@@ -34,12 +35,17 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
                        help="scenario id or file (default: bad-release)")
     drill.add_argument("--list", action="store_true", help="list the scenarios")
     drill.add_argument("--serve", action="store_true", help="headless: the cluster only")
-    drill.add_argument("--port", type=int, default=0, help="port (default: any free port)")
-    drill.add_argument("--speed", type=float, default=1.0,
-                       help="run scenario delays this many times faster (default 1)")
-    drill.add_argument("--seed", type=int, default=0, help="seed for names and timings")
-    drill.add_argument("--parent-pid", type=int, default=0, help=argparse.SUPPRESS)
-    drill.add_argument("--orphan-grace", type=float, default=1800.0, help=argparse.SUPPRESS)
+    drill.add_argument("--port", type=cli_values.port, default=0,
+                       help="port (default: any free port)")
+    drill.add_argument("--speed", type=cli_values.scale, default=1.0,
+                       help="run scenario delays this many times faster "
+                            f"({cli_values.SCALE_MIN:g} to {cli_values.SCALE_MAX:g}, default 1)")
+    drill.add_argument("--seed", type=cli_values.whole_number(0, 2**63 - 1), default=0,
+                       help="seed for names and timings")
+    drill.add_argument("--parent-pid", type=cli_values.whole_number(0, cli_values.PID_MAX),
+                       default=0, help=argparse.SUPPRESS)
+    drill.add_argument("--orphan-grace", type=cli_values.bounded_float(0, 7 * 86400),
+                       default=1800.0, help=argparse.SUPPRESS)
     drill.add_argument("--fault", action="append", default=[], metavar="FAULT",
                        help="inject a fault (repeatable): deny=VERB:RESOURCE, error-rate=0.2, "
                             "latency=200ms, drop-watches=30s, conflict-next-write, metrics-down")
@@ -62,10 +68,14 @@ def run(args: argparse.Namespace) -> int:
     if args.list:
         return _list()
     from tui.drill.cluster import DrillCluster
+    from tui.drill.faults import Faults
     from tui.drill.scenario import ScenarioError, find_scenario
 
-    if args.speed <= 0:
-        print("rollback: --speed must be positive", file=sys.stderr)
+    try:  # refused before a drill folder or a TUI exists
+        for spec in args.fault:
+            Faults().apply(spec)
+    except ValueError as exc:
+        print(f"rollback: {exc}", file=sys.stderr)
         return EXIT_USAGE
     from tui.app.launch import interactive
 

@@ -7,6 +7,8 @@ import os
 import sys
 from datetime import UTC, datetime
 
+from tui.app import cli_values
+
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
@@ -41,8 +43,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     run.add_argument("--json", action="store_true", help="JSON lines instead of text")
     run.add_argument("--check", action="append", default=[], metavar="ITEM_ID",
                      help="tick a manual checklist item as done (repeatable)")
-    run.add_argument("--time-scale", type=float, default=1.0, metavar="X",
-                     help="divide waits and timeouts by X (for drills run with --speed X)")
+    run.add_argument("--time-scale", type=cli_values.scale, default=1.0, metavar="X",
+                     help="divide waits and timeouts by X (for drills run with --speed X; "
+                          f"{cli_values.SCALE_MIN:g} to {cli_values.SCALE_MAX:g})")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -57,9 +60,6 @@ def run(args: argparse.Namespace) -> int:
     if not args.headless and not interactive():
         print("rollback: the guided run needs a terminal; add --headless (and --yes for "
               "high-risk steps) to run unattended", file=sys.stderr)
-        return EXIT_USAGE
-    if args.time_scale <= 0:
-        print("rollback: --time-scale must be positive", file=sys.stderr)
         return EXIT_USAGE
     paths = resolve_paths()
     try:
@@ -81,6 +81,9 @@ def run(args: argparse.Namespace) -> int:
         values = runbook.resolve_parameters(given, os.environ)
     except ValueError as exc:
         print(f"rollback: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if (refusal := kubeconfig_refusal(args.kubeconfig)) is not None:
+        print(f"rollback: {refusal}", file=sys.stderr)
         return EXIT_USAGE
     detected_at = None
     if args.detected_at:
@@ -116,3 +119,16 @@ def run(args: argparse.Namespace) -> int:
         yes=args.yes, reason=args.reason, json=args.json, checks=args.check,
         detected_at=detected_at)
     return run_headless(options)
+
+
+def kubeconfig_refusal(kubeconfig: str | None) -> str | None:
+    """Why the kubeconfig cannot be used (missing, malformed: file and line), checked before an
+    incident opens; None when it looks usable."""
+    from tui.adapters.kube_config import preflight
+    from tui.adapters.kube_types import KubeError
+
+    try:
+        preflight(kubeconfig)
+    except KubeError as exc:
+        return str(exc)
+    return None

@@ -48,6 +48,7 @@ SESSION_RESUMED = "session.resumed"
 COMMS_DRAFTED = "comms.drafted"
 COMMS_SENT = "comms.sent"
 POSTMORTEM_UPDATED = "postmortem.updated"
+REQUEST_RETRIED = "request.retried"  # a transient API failure (5xx, 429, 409) tried again
 STEP_FINISHED_STATUSES = tuple(s for s in StepStatus if s.finished)
 CHECK_STATUSES = tuple(CheckStatus)
 

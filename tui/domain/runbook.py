@@ -14,7 +14,7 @@ from yaml.nodes import Node
 from tui.domain.actions import ACTIONS, Permission
 from tui.domain.durations import parse_duration
 from tui.domain.linear_regex import LinearRegex, UnsupportedPattern, compile_pattern
-from tui.domain.parameter_use import unset_secrets
+from tui.domain.parameter_use import refused_values, unset_secrets
 from tui.domain.runbook_schema import RUNBOOK
 from tui.domain.schema import Checker, Problem, did_you_mean, quoted, shown
 from tui.domain.templating import (
@@ -181,6 +181,7 @@ class Runbook:
                               f"{shown(param.pattern or '')}")
             values[param.name] = value
         errors += unset_secrets(self, values)
+        errors += refused_values(self, values)
         if errors:
             raise ValueError("; ".join(errors))
         return values

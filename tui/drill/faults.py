@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 import re
 import threading
@@ -9,9 +10,40 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tui.domain.durations import parse_duration
+from tui.domain.safe_text import plain
 
 FAULT_HELP = ("deny=VERB:RESOURCE, error-rate=0.2, latency=200ms, drop-watches=30s, "
               "conflict-next-write, metrics-down")
+
+# Beyond these a drill only times out: clients give up after about 30 s per request.
+MAX_LATENCY = 30.0
+MAX_DROP_WATCHES = 86400.0
+_VERB = re.compile(r"[a-z*]{1,20}", re.ASCII)
+_RESOURCE = re.compile(r"[a-z*][a-z0-9.*/-]{0,99}", re.ASCII)
+
+
+def _rate(value: str, shown: str) -> float:
+    """A failure rate from 0 to 1."""
+    try:
+        rate = float(value)
+    except ValueError:
+        rate = math.nan
+    if not 0 <= rate <= 1:  # also false for nan
+        raise ValueError(f"{shown}: expected error-rate=RATE with RATE a number from 0 to 1, "
+                         "e.g. error-rate=0.2")
+    return rate
+
+
+def _duration(value: str, shown: str, name: str, limit: float, example: str) -> float:
+    """A duration from 0 to `limit` seconds."""
+    try:
+        seconds = parse_duration(value)
+    except ValueError:
+        seconds = math.inf
+    if not seconds <= limit:
+        raise ValueError(f"{shown}: expected {name}=DURATION from 0 to {limit:g}s, "
+                         f"e.g. {name}={example}")
+    return seconds
 
 
 @dataclass
@@ -28,31 +60,31 @@ class Faults:
     rng: random.Random = field(default_factory=lambda: random.Random(0), repr=False)
 
     def apply(self, spec: str) -> None:
-        """Add one fault given as on the command line; ValueError if malformed."""
+        """Add one fault given as on the command line; ValueError naming the allowed form."""
         name, _, value = spec.partition("=")
         name = name.strip()
+        typed = repr(plain(spec, 60))
+        shown = f"--fault {typed}"
         with self.lock:
             if name == "deny":
                 verb, sep, resource = value.partition(":")
-                if not sep or not re.fullmatch(r"[a-z*]+", verb) or not resource:
-                    raise ValueError(f"--fault {spec!r}: expected deny=VERB:RESOURCE, e.g. "
-                                     "deny=patch:deployments")
+                if not sep or not _VERB.fullmatch(verb) or not _RESOURCE.fullmatch(resource):
+                    raise ValueError(f"{shown}: expected deny=VERB:RESOURCE in lower-case "
+                                     "letters, e.g. deny=patch:deployments")
                 self.deny.add((verb, resource))
             elif name == "error-rate":
-                rate = float(value)
-                if not 0 <= rate <= 1:
-                    raise ValueError(f"--fault {spec!r}: the rate must be between 0 and 1")
-                self.error_rate = rate
+                self.error_rate = _rate(value, shown)
             elif name == "latency":
-                self.latency = parse_duration(value)
+                self.latency = _duration(value, shown, "latency", MAX_LATENCY, "200ms")
             elif name == "drop-watches":
-                self.drop_watches = parse_duration(value)
+                self.drop_watches = _duration(value, shown, "drop-watches", MAX_DROP_WATCHES,
+                                              "30s")
             elif name == "conflict-next-write" and not value:
                 self.conflict_next_write = True
             elif name == "metrics-down" and not value:
                 self.metrics_down = True
             else:
-                raise ValueError(f"unknown fault {spec!r} (expected one of: {FAULT_HELP})")
+                raise ValueError(f"unknown fault {typed} (expected one of: {FAULT_HELP})")
 
     def clear(self) -> None:
         """Remove every fault."""

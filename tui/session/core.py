@@ -391,6 +391,18 @@ class SessionCore:
         self.record(ev.CHECK_RECORDED, data)
         return status
 
+    def journal_retry(self, where: dict[str, str],
+                      progress: Callable[[str], None] | None = None
+                      ) -> Callable[[dict[str, Any]], None]:
+        """A reporter that journals each retried request, tagged with where it happened."""
+        def report(info: dict[str, Any]) -> None:
+            self.record(ev.REQUEST_RETRIED, {**where, **info})
+            if progress is not None:
+                progress(f"{info.get('status')} {info.get('reason')} on {info.get('verb')} "
+                         f"{info.get('resource')}: trying again (attempt {info.get('attempt')})")
+
+        return report
+
     def journal_error(self, message: str) -> None:
         """Journal and publish a warning; a journal that cannot be written says so instead."""
         try:

@@ -9,6 +9,7 @@ from collections import deque
 
 from tui.actions.base import Outcome
 from tui.actions.registry import changes_state, describe, evidence, execute
+from tui.adapters.kube_retry import retry_scope
 from tui.adapters.kube_types import KubeError
 from tui.domain import incident as ev
 from tui.domain.incident import StepState
@@ -43,7 +44,8 @@ class ExecutingMixin(SessionCore):
         extra = [e for s in self.runbook.steps if s.action == "k8s.rbac_check"
                  for e in render_args(list(s.args.get("extra") or []), self.values)]
         try:
-            outcome = RbacCheck().run({"extra": extra}, self.ctx)
+            with retry_scope(self.cancel, self.journal_retry({"during": "rbac_precheck"})):
+                outcome = RbacCheck().run({"extra": extra}, self.ctx)
         except KubeError as exc:
             outcome = Outcome(StepStatus.FAILED, str(exc), {"error": exc.to_dict()})
         self.record(ev.RBAC_CHECKED, {"ok": outcome.ok, "summary": outcome.summary,
@@ -63,7 +65,8 @@ class ExecutingMixin(SessionCore):
         """Evaluate the automatic pre-rollback items; False when one failed."""
         ok = True
         for item in self.gate_items():
-            outcome = execute(item.check, self.ctx) if item.check else None
+            with retry_scope(self.cancel, self.journal_retry({"check_id": item.id})):
+                outcome = execute(item.check, self.ctx) if item.check else None
             if outcome is None:
                 continue
             status = self.record_check_outcome(item, outcome, gate=True)
@@ -270,7 +273,8 @@ class ExecutingMixin(SessionCore):
                                        confirm=lambda q: self._confirm_inline(step, q),
                                        operator_done=lambda _text: operator_done)
         try:
-            outcome = execute(step, step_ctx)
+            with retry_scope(step_cancel, self.journal_retry({"step_id": step.id}, progress)):
+                outcome = execute(step, step_ctx)
         finally:
             self.ctx._kube = step_ctx._kube  # a connection made during the step is kept
             self.step_cancel = self._running_cancel = None

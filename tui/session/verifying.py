@@ -4,6 +4,7 @@ with the derived SUCCESS / PARTIAL / FAILED."""
 from __future__ import annotations
 
 from tui.actions.registry import execute
+from tui.adapters.kube_retry import retry_scope
 from tui.domain import incident as ev
 from tui.domain.checklist import ChecklistSection, StatusSummary, checklist, derive_status
 from tui.domain.runbook import CheckItem
@@ -37,7 +38,9 @@ class VerifyingMixin(SessionCore):
         for item in self.runbook.checklist_items():
             if item.id in gates or item.check is None:
                 continue
-            results[item.id] = self.record_check_outcome(item, execute(item.check, self.ctx))
+            with retry_scope(self.cancel, self.journal_retry({"check_id": item.id})):
+                outcome = execute(item.check, self.ctx)
+            results[item.id] = self.record_check_outcome(item, outcome)
         return results
 
     def tick(self, item_id: str, *, checked: bool = True, note: str = "") -> CheckStatus:
