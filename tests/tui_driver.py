@@ -12,6 +12,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, RadioSet
 
 from screens.confirm_step import ConfirmStepScreen
+from screens.execute import ExecuteScreen
 from screens.manual_step import ManualStepScreen
 from screens.text_entry import TextEntryScreen
 from tui.app.application import RollbackApp
@@ -111,6 +112,9 @@ async def execute(pilot: Pilot[Any], *, skip: Iterable[str] = (), timeout: float
         assert not status.finished or status.done, f"{step.id} {status}: " + \
             session.state.steps[step.id].detail
         before = session.state.event_count
+        # The decision is journaled before the app switches to the execute screen: a key
+        # pressed in between would go to the screen being left.
+        await until(pilot, "the execute screen", lambda: isinstance(app.screen, ExecuteScreen))
         if step.id in skipped:
             await pilot.press("s")
             await until(pilot, "the skip dialog",
