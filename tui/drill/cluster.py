@@ -79,6 +79,9 @@ class DrillCluster:
         self._stop = threading.Event()
         self.api = KubeAPI(self.store, self.faults, self._wake.set, self._logs,
                            self._terminate)
+        # The kubeconfig's bearer token, this drill's own. Not yet required of requests: kubectl
+        # sends no credentials to a plain-http server (see KubeAPI.token).
+        self.token = "drill-" + secrets.token_hex(16)
         self.prom = PrometheusAPI(self.traffic, self.faults, self.clock.now, speed)
         # One line per distinct error per minute: a persistent error cannot fill the disk.
         self.errors = QuietLog(folder / "drill-errors.log")
@@ -308,7 +311,8 @@ class DrillCluster:
         primary = self.scenario.primary
         namespace = primary.get("namespace") or self.scenario.data["namespaces"][0]
         kubeconfig = self.folder / "kubeconfig"
-        kubeconfig.write_text(kubeconfig_text(url, namespace))
+        kubeconfig.touch(mode=0o600)  # it holds the token
+        kubeconfig.write_text(kubeconfig_text(url, namespace, self.token))
         apps = {name: f"{url}/apps/{name}" for name in self.traffic.services}
         extra: dict[str, Any] = {"kubectl_cache_dir": str(self.folder / "kube-cache"),
                                  "params": self.params()}
@@ -443,15 +447,15 @@ class DrillCluster:
                                    "ready_endpoints": serving})
 
 
-def kubeconfig_text(url: str, namespace: str) -> str:
-    """A kubeconfig for the drill (plain http, a dummy token)."""
+def kubeconfig_text(url: str, namespace: str, token: str) -> str:
+    """A kubeconfig for the drill (plain http, the drill's bearer token)."""
     return (
         "apiVersion: v1\nkind: Config\n"
         f"clusters:\n- name: drill\n  cluster:\n    server: {url}\n"
         # Marks the cluster as a drill, so incidents run against it are journaled as drills.
         f"    extensions:\n    - name: {DRILL_EXTENSION}\n      extension:\n"
         "        drill: true\n"
-        "users:\n- name: drill-user\n  user:\n    token: drill-token\n"
+        f"users:\n- name: drill-user\n  user:\n    token: {token}\n"
         f"contexts:\n- name: drill\n  context:\n    cluster: drill\n    user: drill-user\n"
         f"    namespace: {namespace}\n"
         "current-context: drill\npreferences: {}\n"

@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 STOP_GRACE = 0.5  # seconds stop() lets busy handlers finish before cutting their connections
+MAX_BODY = 3 * 1024 * 1024  # bytes, the API server's limit on a request body
 
 
 @dataclass
@@ -44,6 +45,10 @@ def status_response(code: int, reason: str, message: str) -> Response:
 
 class BadRequest(ValueError):
     """A malformed request, answered 400 BadRequest with this message."""
+
+
+class TooLarge(BadRequest):
+    """A body over MAX_BODY, answered 413 RequestEntityTooLarge (and the connection closed)."""
 
 
 class QuietLog:
@@ -180,6 +185,9 @@ class _Handler(BaseHTTPRequestHandler):
         if length < 0:
             self.close_connection = True  # the body's end is unknown: the connection is lost
             raise BadRequest(f"invalid Content-Length header: {raw!r}")
+        if length > MAX_BODY:
+            self.close_connection = True  # the body is left unread
+            raise TooLarge(f"Request entity too large: limit is {MAX_BODY}")
         return self.rfile.read(length) if length else b""
 
     def _route(self, request: Request) -> Response | None:
@@ -205,8 +213,11 @@ class _Handler(BaseHTTPRequestHandler):
             return
         except Exception as exc:  # noqa: BLE001 - every failure is answered, none escapes
             where = f"{self.command} {self.path}"
-            if isinstance(exc, ValueError):
-                # ValueError (BadRequest among them): something in the request did not parse.
+            if isinstance(exc, TooLarge):
+                response = status_response(413, "RequestEntityTooLarge", str(exc))
+            elif isinstance(exc, (ValueError, RecursionError)):
+                # ValueError (BadRequest among them): something in the request did not parse;
+                # RecursionError: it parsed, but nests too deep for any handler to walk.
                 response = status_response(400, "BadRequest", f"{where}: {exc}")
             else:
                 server.error_log.exception(where, exc)
@@ -238,6 +249,35 @@ class _Handler(BaseHTTPRequestHandler):
         self.flush_headers()
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _dispatch
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None
+                   ) -> None:
+        """Every error http.server answers itself (bad request line, unknown method …) as a
+        Kubernetes Status, not an HTML page; an unknown method (501 there) is 405, as the API
+        server answers OPTIONS or TRACE."""
+        if code == 501:
+            code, reason = 405, "MethodNotAllowed"
+            message = f"the server does not allow this method on the requested resource " \
+                      f"({self.command})"
+        else:
+            reason = _REASONS.get(code, "BadRequest")
+        response = status_response(code, reason, message or reason)
+        self.close_connection = True  # the request may not have been read to its end
+        try:
+            self.send_response(code, reason)
+            self.send_header("Content-Type", response.content_type)
+            self.send_header("Content-Length", str(len(response.body)))
+            self.send_header("Connection", "close")
+            self.end_headers()
+            if self.command != "HEAD" and code >= 200 and code not in (204, 304):
+                self.wfile.write(response.body)
+        except OSError:
+            pass
+
+
+_REASONS = {400: "BadRequest", 404: "NotFound", 408: "Timeout", 413: "RequestEntityTooLarge",
+            414: "RequestURITooLong", 431: "RequestHeaderFieldsTooLarge",
+            500: "InternalError", 505: "BadRequest"}
 
 
 class DrillHTTPServer(ThreadingHTTPServer):
