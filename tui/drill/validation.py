@@ -143,7 +143,8 @@ def _walk(kind: str, value: Any, path: str, out: list[Cause], complete: bool) ->
             return
         item = kind[2:].partition("@")[0]
         for index, element in enumerate(value):
-            if not (isinstance(element, dict) and "$patch" in element):
+            # In a patch, a `$patch` directive item (delete, replace) names no whole element.
+            if complete or not (isinstance(element, dict) and "$patch" in element):
                 _walk(item, element, f"{path}[{index}]", out, complete)
         return
     if kind.startswith("{}"):
