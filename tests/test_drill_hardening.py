@@ -213,11 +213,43 @@ def test_unsupported_methods_are_a_405_status(drill, method: str) -> None:
     assert_status(call(info, method, PODS), 405, "MethodNotAllowed")
 
 
+# ---- 401 without the kubeconfig's token --------------------------------------------------------
+
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong"},
+                                     {"Authorization": "Basic ZHJpbGw6ZHJpbGw="}])
+@pytest.mark.parametrize("path", [PODS, "/api", "/apis", "/openapi/v2", DEPLOYMENT])
+def test_requests_without_the_token_are_401(drill, path: str, headers: dict[str, str]) -> None:
+    _cluster, info = drill("bad-release")
+    assert_status(call(info, "GET", path, auth=False, headers=headers), 401, "Unauthorized")
+
+
+def test_unauthorized_writes_change_nothing_and_version_stays_public(drill) -> None:
+    _cluster, info = drill("bad-release")
+    before = pod_names(info)
+    assert_status(call(info, "POST", PODS, {**POD, "metadata": {"name": "intruder"}},
+                       auth=False), 401, "Unauthorized")
+    assert pod_names(info) == before
+    status, body = call(info, "GET", "/version", auth=False)
+    assert status == 200 and body["gitVersion"]
+
+
 def test_the_kubeconfig_carries_a_token_of_its_own_only_its_owner_reads(drill) -> None:
     _one, first = drill("bad-release")
     _two, second = drill("bad-release")
     assert drill_auth(first) != drill_auth(second)
     assert os.stat(first.kubeconfig).st_mode & 0o077 == 0
+    status, _ = call(first, "GET", PODS, headers=drill_auth(second))
+    assert status == 401
+
+
+def test_kubectl_sends_the_token(drill, kubectl) -> None:
+    _cluster, info = drill("bad-release")
+    result = kubectl(info, "get", "pods", "-n", "production")
+    assert result.returncode == 0, result.stderr
+    Path(info.kubeconfig).write_text(Path(info.kubeconfig).read_text().replace(
+        "token: drill-", "token: stolen-"))
+    refused = kubectl(info, "get", "pods", "-n", "production")
+    assert refused.returncode != 0 and "Unauthorized" in refused.stderr, refused.stderr
 
 
 # ---- a folder of its own for every drill ---------------------------------------------------------
@@ -232,7 +264,7 @@ def test_two_drills_started_together_get_their_own_folders_and_kubeconfigs() -> 
         assert len(folders) == 2, folders
         for info in ready:
             kubeconfig = Path(info["kubeconfig"]).read_text()
-            assert f"server: {info['api']}\n" in kubeconfig  # its own drill, not the other's
+            assert info["api"].partition("://")[2] + "\n" in kubeconfig  # its own, not the other
     finally:
         for process in processes:
             process.send_signal(signal.SIGTERM)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import select
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -155,7 +156,8 @@ class Request:
             readable, _, _ = select.select([sock], [], [], 0)
             if not readable:
                 return False
-            return sock.recv(1, socket.MSG_PEEK) == b""
+            # Peek at the TCP stream itself (an SSLSocket refuses flags): end of stream is b"".
+            return socket.socket.recv(sock, 1, socket.MSG_PEEK) == b""
         except (OSError, ValueError):
             return True
 
@@ -167,11 +169,38 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "rollback-drill"
 
+    tls_failed = False
+
     def setup(self) -> None:
+        server: DrillHTTPServer = self.server  # type: ignore[assignment]
+        if server.tls is not None and _starts_tls(self.request):
+            raw = self.request
+            try:
+                self.request = server.tls.wrap_socket(raw, server_side=True)
+            except (ssl.SSLError, OSError):
+                self.tls_failed = True  # a bad handshake: nothing to answer, nothing to log
+                raw.close()
+                return
+            server.adopt(raw, self.request)
         super().setup()
         # As a real API server: without it a small answer waits for the client's delayed ACK
         # (Nagle), ~40 ms a request on a keep-alive connection.
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def handle(self) -> None:
+        if not self.tls_failed:
+            super().handle()
+
+    def finish(self) -> None:
+        if self.tls_failed:
+            return
+        super().finish()
+        if isinstance(self.request, ssl.SSLSocket):  # (socketserver closes the plain socket)
+            try:
+                self.request.shutdown(socket.SHUT_WR)
+            except OSError:
+                pass
+            self.request.close()
 
     def log_message(self, format: str, *args: Any) -> None:
         return  # the drill is quiet; the TUI and tests read its state, not its access log
@@ -280,6 +309,14 @@ _REASONS = {400: "BadRequest", 404: "NotFound", 408: "Timeout", 413: "RequestEnt
             500: "InternalError", 505: "BadRequest"}
 
 
+def _starts_tls(sock: socket.socket) -> bool:
+    """Whether the client opened with a TLS handshake record (0x16) rather than HTTP."""
+    try:
+        return sock.recv(1, socket.MSG_PEEK) == b"\x16"
+    except OSError:
+        return False
+
+
 class DrillHTTPServer(ThreadingHTTPServer):
     """A threading server whose routes are (path prefix, callable) pairs, first match wins.
 
@@ -298,6 +335,9 @@ class DrillHTTPServer(ThreadingHTTPServer):
         self.thread: threading.Thread | None = None
         self._active: dict[socket.socket, threading.Thread] = {}
         self._active_lock = threading.Lock()
+        # Set before start: TLS is then served beside plain http on the same port.
+        self.tls: ssl.SSLContext | None = None
+        self._wrapped: dict[socket.socket, socket.socket] = {}  # plain socket -> its TLS one
 
     @property
     def url(self) -> str:
@@ -323,7 +363,15 @@ class DrillHTTPServer(ThreadingHTTPServer):
             super().process_request_thread(request, client_address)
         finally:
             with self._active_lock:
-                self._active.pop(request, None)
+                self._active.pop(self._wrapped.pop(request, request), None)
+
+    def adopt(self, plain: socket.socket, wrapped: socket.socket) -> None:
+        """Track a connection by its TLS socket from now on (stop() cuts that one)."""
+        with self._active_lock:
+            thread = self._active.pop(plain, None)
+            if thread is not None:
+                self._active[wrapped] = thread
+                self._wrapped[plain] = wrapped
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Log quietly (socketserver's default prints a traceback to the trainee's terminal)."""
