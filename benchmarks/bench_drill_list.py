@@ -34,15 +34,17 @@ TARGET_RATIO = 0.75
 PATH = "/api/v1/namespaces/production/pods"
 
 
-def timed_gets(port: int) -> tuple[list[float], bytes]:
-    """Wall seconds of RUNS GETs of PATH on one connection (after one warm-up), and the body."""
+def timed_gets(port: int, auth: dict[str, str]) -> tuple[list[float], bytes]:
+    """Wall seconds of RUNS GETs of PATH on one connection (after one warm-up), and the body.
+
+    `auth` (the drill's bearer token) is sent to the baselines too: the same request bytes."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     samples: list[float] = []
     body = b""
     try:
         for index in range(RUNS + 1):
             start = time.perf_counter()
-            connection.request("GET", PATH, headers={"Accept": "application/json"})
+            connection.request("GET", PATH, headers={"Accept": "application/json", **auth})
             response = connection.getresponse()
             body = response.read()
             if index:
@@ -62,19 +64,20 @@ def main() -> int:
     folder = Path(tempfile.mkdtemp(prefix="bench-drill-list-"))
     with DrillCluster(find_scenario("scale-5000"), folder=folder, speed=20) as cluster:
         port = cluster.server.server_address[1]
+        auth = {"Authorization": f"Bearer {cluster.token}"}
         drill: list[float] = []
         base: list[float] = []
         encoding: list[float] = []
-        _, body = timed_gets(port)
+        _, body = timed_gets(port, auth)
         document = json.loads(body)
         floor = BaselineServer(body)
         encoder = BaselineServer(b"", answer=lambda: json.dumps(
             document, separators=(",", ":")).encode())
         try:
             for _ in range(3):  # alternated, so that all meet the same load
-                drill += timed_gets(port)[0]
-                encoding += timed_gets(encoder.port)[0]
-                base += timed_gets(floor.port)[0]
+                drill += timed_gets(port, auth)[0]
+                encoding += timed_gets(encoder.port, auth)[0]
+                base += timed_gets(floor.port, auth)[0]
         finally:
             floor.close()
             encoder.close()

@@ -87,8 +87,9 @@ class TickMeter:
 class Pinger:
     """GETs the Deployment over one keep-alive connection, every `every` seconds, timing each."""
 
-    def __init__(self, address: tuple[str, int], every: float = 0.05) -> None:
-        self.address, self.every = address, every
+    def __init__(self, address: tuple[str, int], auth: dict[str, str], every: float = 0.05
+                 ) -> None:
+        self.address, self.auth, self.every = address, auth, every
         self.seconds: list[float] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -98,7 +99,7 @@ class Pinger:
         try:
             while not self._stop.is_set():
                 started = time.perf_counter()
-                connection.request("GET", DEPLOYMENT_PATH)
+                connection.request("GET", DEPLOYMENT_PATH, headers=self.auth)
                 response = connection.getresponse()
                 response.read()
                 self.seconds.append(time.perf_counter() - started)
@@ -154,14 +155,14 @@ def rolled_out(cluster: Any, pods: int) -> bool:
             and status.get("availableReplicas") == pods)
 
 
-def patch_image(address: tuple[str, int], image: str) -> None:
+def patch_image(address: tuple[str, int], image: str, auth: dict[str, str]) -> None:
     """A new image for the Deployment, as `kubectl set image` sends it."""
     body = json.dumps({"spec": {"template": {"spec": {"containers": [
         {"name": DEPLOYMENT, "image": image}]}}}})
     connection = http.client.HTTPConnection(*address, timeout=60)
     try:
         connection.request("PATCH", DEPLOYMENT_PATH, body,
-                           {"Content-Type": "application/strategic-merge-patch+json"})
+                           {"Content-Type": "application/strategic-merge-patch+json", **auth})
         response = connection.getresponse()
         response.read()
         if response.status != 200:
@@ -183,6 +184,7 @@ def child(pods: int) -> None:
     gc.freeze()  # as `rollback drill --serve` does once the cluster is up
     start_s = time.perf_counter() - started
     address = ("127.0.0.1", cluster.server.server_address[1])
+    auth = {"Authorization": f"Bearer {cluster.token}"}
     meter = TickMeter(cluster)
     pauses = GcPauses()
     try:
@@ -192,12 +194,12 @@ def child(pods: int) -> None:
         idle_cpu = time.process_time() - cpu_before
         idle_wall = time.perf_counter() - idle_from
         idle = meter.since(idle_from)
-        with Pinger(address) as idle_answers:
+        with Pinger(address, auth) as idle_answers:
             time.sleep(1.0)
         pauses.clear()
         rollout_from, cpu_before = time.perf_counter(), time.process_time()
-        with Pinger(address) as busy_answers:
-            patch_image(address, "registry.drill.local/fleet:2.0.0")
+        with Pinger(address, auth) as busy_answers:
+            patch_image(address, "registry.drill.local/fleet:2.0.0", auth)
             deadline = time.monotonic() + ROLLOUT_LIMIT_SECONDS
             while not rolled_out(cluster, pods) and time.monotonic() < deadline:
                 time.sleep(0.05)

@@ -165,14 +165,18 @@ def run_child(mode: str, kubeconfig: str) -> dict[str, Any]:
 
 # ---- the parent ------------------------------------------------------------------------------
 
-def raw_pages(api: str) -> tuple[float, int]:
+def raw_pages(api: str, kubeconfig: str) -> tuple[float, int]:
     """Every page of the pod list fetched without parsing: the drill's own serving time."""
+    import yaml
+
+    bearer = yaml.safe_load(Path(kubeconfig).read_text())["users"][0]["user"]["token"]
     started, pages, token = time.perf_counter(), 0, ""
     while True:
         query = {"labelSelector": SELECTOR, "limit": "500", **({"continue": token} if token
                                                                  else {})}
         url = f"{api}/api/v1/namespaces/{NAMESPACE}/pods?{urllib.parse.urlencode(query)}"
-        with urllib.request.urlopen(url, timeout=600) as response:
+        request = urllib.request.Request(url, headers={"Authorization": f"Bearer {bearer}"})
+        with urllib.request.urlopen(request, timeout=600) as response:
             body = response.read()
         pages += 1
         # The continue token sits in the list's metadata, before the items.
@@ -205,7 +209,7 @@ def main() -> int:
     try:
         with drill_process(folder, write_scenario(folder)) as info:
             kubeconfig = info["kubeconfig"]
-            server_s, pages = raw_pages(info["api"])
+            server_s, pages = raw_pages(info["api"], kubeconfig)
             # Interleaved, so a busy spell on a shared machine does not favour either side.
             first_s, kubectl_pods = kubectl_list(kubectl, kubeconfig, folder / "kube-cache")
             timed = [run_child("time", kubeconfig) for _ in range(RUNS)]

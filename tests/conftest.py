@@ -59,6 +59,19 @@ def wait_for(what: str, check: Callable[[], Any], timeout: float = 15.0, every: 
 REQUIRE_REAL = os.environ.get("ROLLBACK_REQUIRE_REAL") == "1"
 
 
+def drill_kubeconfig(info: Any) -> dict[str, Any]:
+    """A drill's kubeconfig, parsed (its cluster: `["clusters"][0]["cluster"]`)."""
+    import yaml
+
+    return yaml.safe_load(Path(info.kubeconfig).read_text())
+
+
+def drill_auth(info: Any) -> dict[str, str]:
+    """The `Authorization` header of a drill's kubeconfig, for tests that call its API directly
+    (as kubectl and the official client send it; without it the API answers 401)."""
+    return {"Authorization": f"Bearer {drill_kubeconfig(info)['users'][0]['user']['token']}"}
+
+
 def require_tool(name: str) -> str:
     """The path of a real tool; skip without it, but fail when CI requires real tools."""
     path = shutil.which(name)

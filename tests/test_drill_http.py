@@ -6,6 +6,8 @@ import http.client
 import statistics
 import time
 
+from conftest import drill_auth
+
 
 def test_keep_alive_gets_are_not_held_back_by_delayed_acks(drill) -> None:
     # Headers and body written separately without TCP_NODELAY wait for the client's delayed
@@ -35,7 +37,7 @@ def test_a_client_does_not_reuse_a_connection_a_watch_stream_ended(drill) -> Non
     connection = http.client.HTTPConnection(host, int(port), timeout=10)
     try:
         connection.request("GET", "/api/v1/namespaces/production/pods?watch=true"
-                                  "&timeoutSeconds=1")
+                                  "&timeoutSeconds=1", headers=drill_auth(info))
         stream = connection.getresponse()
         assert stream.status == 200 and stream.read()
         assert stream.getheader("Connection") == "close"

@@ -13,6 +13,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from conftest import drill_auth
 from test_drill_kubectl import table
 
 from tui.drill import patch_strategic
@@ -182,7 +183,8 @@ def test_v2_and_v3_describe_the_same_fields(drill) -> None:
     _, info = drill("bad-release")
 
     def get(path: str, accept: str = "application/json") -> bytes:
-        request = urllib.request.Request(info.api + path, headers={"Accept": accept})
+        request = urllib.request.Request(info.api + path,
+                                         headers={"Accept": accept, **drill_auth(info)})
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.read()
 

@@ -32,9 +32,22 @@ def cluster(tmp_path: Path) -> Iterator[DrillCluster]:
     drill.stop()
 
 
-def connect(drill: DrillCluster) -> http.client.HTTPConnection:
+class DrillConnection(http.client.HTTPConnection):
+    """A connection that sends the drill's bearer token with every request, as kubectl does."""
+
+    token = ""
+
+    def putrequest(self, method: str, url: str, *args: Any, **kwargs: Any) -> None:
+        super().putrequest(method, url, *args, **kwargs)
+        if self.token:
+            self.putheader("Authorization", f"Bearer {self.token}")
+
+
+def connect(drill: DrillCluster, *, token: bool = True) -> http.client.HTTPConnection:
     parts = urlsplit(drill.server.url)
-    return http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    conn = DrillConnection(parts.hostname, parts.port, timeout=10)
+    conn.token = drill.token if token else ""
+    return conn
 
 
 def status_of(response: http.client.HTTPResponse) -> dict[str, Any]:
@@ -205,7 +218,8 @@ def test_quiet_log_keeps_distinct_errors_and_repeats_after_the_interval(tmp_path
 def _open_watch(drill: DrillCluster, path: str) -> socket.socket:
     parts = urlsplit(drill.server.url)
     sock = socket.create_connection((parts.hostname, parts.port), timeout=10)
-    sock.sendall(f"GET {path} HTTP/1.1\r\nHost: drill\r\n\r\n".encode())
+    sock.sendall(f"GET {path} HTTP/1.1\r\nHost: drill\r\nAuthorization: Bearer {drill.token}"
+                 "\r\n\r\n".encode())
     assert sock.recv(12).startswith(b"HTTP/1.1 200")
     return sock
 

@@ -6,6 +6,7 @@ import json
 import urllib.request
 
 import pytest
+from conftest import drill_auth
 
 
 @pytest.mark.slow
@@ -17,8 +18,9 @@ def test_kubectl_get_pods_with_5000_pods(drill, kubectl) -> None:
     assert lines[0].split() == ["NAME", "READY", "STATUS", "RESTARTS", "AGE"]
     assert len(lines) == 5001
     assert all(line.split()[1] == "1/1" and line.split()[2] == "Running" for line in lines[1:])
-    with urllib.request.urlopen(f"{info.api}/api/v1/namespaces/production/pods?limit=1000",
-                                timeout=30) as response:
+    request = urllib.request.Request(f"{info.api}/api/v1/namespaces/production/pods?limit=1000",
+                                     headers=drill_auth(info))
+    with urllib.request.urlopen(request, timeout=30) as response:
         page = json.loads(response.read())
     assert len(page["items"]) == 1000
     assert page["metadata"]["remainingItemCount"] == 4000 and page["metadata"]["continue"]

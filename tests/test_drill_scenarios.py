@@ -9,13 +9,15 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import drill_auth
 
 from tui.drill.faults import Faults
 from tui.drill.scenario import ScenarioError, load_scenario_bytes, scenario_files
 
 
-def _request(url: str, method: str = "GET", body: bytes | None = None) -> tuple[int, dict]:
-    request = urllib.request.Request(url, data=body, method=method)
+def _request(url: str, method: str = "GET", body: bytes | None = None,
+             headers: dict[str, str] | None = None) -> tuple[int, dict]:
+    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, json.loads(response.read())
@@ -83,18 +85,21 @@ def test_admin_endpoint_sets_and_clears_faults(drill) -> None:
     status, body = _request(f"{info.api}/drill/faults", "POST",
                             json.dumps(["error-rate=1.0", "deny=get:pods"]).encode())
     assert status == 200 and body["error_rate"] == 1.0 and body["deny"] == ["get:pods"]
-    status, body = _request(f"{info.api}/api/v1/namespaces/production/pods")
+    status, body = _request(f"{info.api}/api/v1/namespaces/production/pods",
+                            headers=drill_auth(info))
     assert status == 500 and body["kind"] == "Status" and "injected" in body["message"]
     status, body = _request(f"{info.api}/drill/faults", "POST", b'["bogus"]')
     assert status == 400 and "unknown fault" in body["error"]
     _request(f"{info.api}/drill/faults", "DELETE")
-    status, body = _request(f"{info.api}/api/v1/namespaces/production/pods")
+    status, body = _request(f"{info.api}/api/v1/namespaces/production/pods",
+                            headers=drill_auth(info))
     assert status == 200 and len(body["items"]) == 3
 
 
 def test_denied_verb_is_a_403_status_naming_the_resource(drill) -> None:
     _cluster, info = drill("bad-release", faults=["deny=list:pods"])
-    status, body = _request(f"{info.api}/api/v1/namespaces/production/pods")
+    status, body = _request(f"{info.api}/api/v1/namespaces/production/pods",
+                            headers=drill_auth(info))
     assert status == 403 and body["reason"] == "Forbidden"
     assert 'cannot list resource "pods"' in body["message"]
     assert 'namespace "production"' in body["message"]
@@ -107,7 +112,7 @@ def test_latency_fault_slows_the_api(drill) -> None:
     quick = time.perf_counter() - start
     cluster.faults.apply("latency=300ms")
     start = time.perf_counter()
-    _request(f"{info.api}/api/v1/namespaces")
+    _request(f"{info.api}/api/v1/namespaces", headers=drill_auth(info))
     assert time.perf_counter() - start >= 0.3 > quick
 
 

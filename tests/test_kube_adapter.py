@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 import yaml
+from conftest import drill_kubeconfig
 from conftest import wait_for as shared_wait_for
 from kubernetes import client
 
@@ -78,7 +79,7 @@ def live_names(kube: Kube) -> set[str]:
 def test_connect_with_the_drill_kubeconfig(bad_release) -> None:
     _, info, kube = bad_release
     assert kube.target.context == "drill"
-    assert kube.target.server == info.api
+    assert kube.target.server == drill_kubeconfig(info)["clusters"][0]["cluster"]["server"]
     assert kube.target.user == "drill-user"
     assert kube.target.namespace == NS
     assert not kube.target.in_cluster
@@ -95,7 +96,7 @@ def test_connect_through_kubeconfig_env_skips_missing_files(drill, tmp_path, mon
     _, info = drill("bad-release", speed=20)
     monkeypatch.setenv("KUBECONFIG", f"{tmp_path / 'missing'}:{info.kubeconfig}")
     with Kube.connect() as kube:
-        assert kube.target.server == info.api
+        assert kube.target.server == drill_kubeconfig(info)["clusters"][0]["cluster"]["server"]
         assert kube.target.kubeconfig.startswith("KUBECONFIG=")
         assert len(kube.list_pods(DEPLOY).items) == 3
 
@@ -112,14 +113,15 @@ def test_connect_through_home_kube_config(drill, tmp_path, monkeypatch) -> None:
         assert kube.target.kubeconfig == str(home / ".kube" / "config")
 
 
-def two_context_kubeconfig(tmp_path: Path, api: str) -> Path:
+def two_context_kubeconfig(tmp_path: Path, info: Any) -> Path:
     """A kubeconfig whose current context points at a closed port; `drill` at the drill."""
     path = tmp_path / "two-contexts"
+    drill = drill_kubeconfig(info)
     path.write_text(yaml.safe_dump({
         "apiVersion": "v1", "kind": "Config", "current-context": "dead",
         "clusters": [{"name": "dead", "cluster": {"server": "http://127.0.0.1:1"}},
-                     {"name": "drill", "cluster": {"server": api}}],
-        "users": [{"name": "u", "user": {"token": "t"}}],
+                     {"name": "drill", "cluster": drill["clusters"][0]["cluster"]}],
+        "users": [{"name": "u", "user": drill["users"][0]["user"]}],
         "contexts": [{"name": "dead", "context": {"cluster": "dead", "user": "u"}},
                      {"name": "drill", "context": {"cluster": "drill", "user": "u",
                                                    "namespace": "kube-system"}}]}))
@@ -128,7 +130,7 @@ def two_context_kubeconfig(tmp_path: Path, api: str) -> Path:
 
 def test_context_and_namespace_overrides(drill, tmp_path) -> None:
     _, info = drill("bad-release", speed=20)
-    path = two_context_kubeconfig(tmp_path, info.api)
+    path = two_context_kubeconfig(tmp_path, info)
     with Kube.connect(path, context="drill") as kube:
         assert (kube.target.context, kube.target.namespace) == ("drill", "kube-system")
     with Kube.connect(path, context="drill", namespace=NS) as kube:

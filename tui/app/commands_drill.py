@@ -89,8 +89,11 @@ def run(args: argparse.Namespace) -> int:
     except ScenarioError as exc:
         print(f"rollback: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    folder = resolve_paths().data_dir / "drills" / f"{stamp}-{scenario.id}"
+    from tui.adapters.journal import create_incident_dir
+
+    # A folder of its own, made exclusively: two drills started in one second get -2, -3, ….
+    _, folder = create_incident_dir(resolve_paths().data_dir / "drills", scenario.id,
+                                    datetime.now(UTC))
     try:
         cluster = DrillCluster(scenario, folder=folder, port=args.port, speed=args.speed,
                                seed=args.seed, faults=args.fault)

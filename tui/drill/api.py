@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hmac
 import json
 import threading
 import time
@@ -36,6 +37,13 @@ from tui.drill.selectors import (
 from tui.drill.serverapply import APPLY_PATCH, check_fields, server_side_apply
 from tui.drill.store import Entry, Store, StoreError, encode
 from tui.drill.tables import to_table
+from tui.drill.validation import (
+    load_json,
+    message,
+    object_causes,
+    review_causes,
+    type_causes,
+)
 from tui.drill.watch import serve_watch
 
 
@@ -106,6 +114,10 @@ class KubeAPI:
         self.store, self.faults, self.wake = store, faults, wake
         self.logs, self.terminate_pod = logs, terminate_pod
         self.address = "127.0.0.1:0"
+        # A bearer token requests must carry, else 401 (None: open). client-go (kubectl) reads
+        # a kubeconfig's credentials only for an https server, so the plain-http drill leaves
+        # it unset; the official Python client does send it.
+        self.token: str | None = None
         # Set when the cluster stops: open watch streams end (see DrillCluster.stop).
         self.shutdown = threading.Event()
 
@@ -115,6 +127,9 @@ class KubeAPI:
         segments = [s for s in request.path.split("/") if s]
         if not segments or segments[0] not in ("version", "api", "apis", "openapi"):
             return None
+        if segments[0] != "version" and not self._authenticated(request):
+            # /version stays public, as the API server's system:public-info-viewer role has it.
+            return status_response(401, "Unauthorized", "Unauthorized")
         if self.faults.latency:
             time.sleep(self.faults.latency)
         if segments[0] == "version":
@@ -133,6 +148,13 @@ class KubeAPI:
         except StoreError as exc:
             details = {"name": exc.name, "kind": exc.kind} if exc.name else None
             return status_response(exc.code, exc.reason, exc.message, details)
+
+    def _authenticated(self, request: Request) -> bool:
+        if self.token is None:
+            return True
+        scheme, _, sent = request.headers.get("authorization", "").partition(" ")
+        return scheme.lower() == "bearer" and hmac.compare_digest(sent.strip().encode(),
+                                                                  self.token.encode())
 
     def _route(self, request: Request, segments: list[str]) -> Response | None:
         if segments == ["api"]:
@@ -153,8 +175,11 @@ class KubeAPI:
         if group == "authorization.k8s.io" and rest == ["selfsubjectaccessreviews"]:
             return self._ssar(request)
         if group == "authorization.k8s.io" and rest == ["selfsubjectrulesreviews"]:
-            return json_response(201, rules_review(
-                self.faults, self._review_body(request, decode_rules_review)))
+            review = self._review_body(request, decode_rules_review)
+            if not isinstance(review.get("spec") or {}, dict):
+                raise ApiError(422, "Invalid", "SelfSubjectRulesReview is invalid: spec: must "
+                               "be of type object")
+            return json_response(201, rules_review(self.faults, review))
         if group == "authentication.k8s.io" and rest == ["selfsubjectreviews"]:
             self._review_body(request, lambda body: {})
             return json_response(201, self_subject_review())
@@ -191,7 +216,15 @@ class KubeAPI:
 
     def _ssar(self, request: Request) -> Response:
         review = self._review_body(request, decode_ssar)
-        attrs = review.get("spec", {}).get("resourceAttributes") or {}
+        spec = review.get("spec")
+        attrs = spec.get("resourceAttributes") if isinstance(spec, dict) else None
+        causes = review_causes(spec, attrs)
+        if causes:
+            raise ApiError(422, "Invalid", message("SelfSubjectAccessReview.authorization.k8s.io",
+                                                   "", causes),
+                           {"group": "authorization.k8s.io", "kind": "SelfSubjectAccessReview",
+                            "causes": causes})
+        attrs = attrs or {}
         verb, resource = attrs.get("verb", ""), attrs.get("resource", "")
         if attrs.get("subresource"):
             resource_full = f"{resource}/{attrs['subresource']}"
@@ -226,11 +259,7 @@ class KubeAPI:
             raise ApiError(415, "UnsupportedMediaType",
                            f'the body of the request was in an unknown format - accepted media '
                            f'types include: application/json (got "{ctype}")')
-        try:
-            body = json.loads(request.body or b"null")
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise ApiError(400, "BadRequest", f"the request body is not valid JSON: {exc}"
-                           ) from exc
+        body = load_json(request.body)
         if not isinstance(body, dict):
             raise ApiError(400, "BadRequest", "the request body must be a JSON object")
         return body
@@ -347,6 +376,7 @@ class KubeAPI:
         obj.setdefault("kind", res.kind)
         if obj["kind"] != res.kind:
             raise ApiError(400, "BadRequest", f"expected kind {res.kind}, got {obj['kind']}")
+        self.refuse_invalid(res.kind, res.group, obj, object_causes(res.name, res.kind, obj))
         meta = obj.setdefault("metadata", {})
         if res.namespaced:
             if meta.get("namespace") not in (None, "", target.namespace):
@@ -363,6 +393,18 @@ class KubeAPI:
         if res.name == "deployments":
             self._validate_deployment(obj)
         return obj
+
+    @staticmethod
+    def refuse_invalid(kind: str, group: str, obj: Any, causes: list[dict[str, str]]) -> None:
+        """Raise 422 Invalid listing `causes` (field paths) for a `kind` object, if any."""
+        if not causes:
+            return
+        meta = obj.get("metadata") if isinstance(obj, dict) else None
+        name = meta.get("name") if isinstance(meta, dict) else None
+        name = name if isinstance(name, str) else ""
+        qualified = f"{kind}.{group}" if group else kind
+        raise ApiError(422, "Invalid", message(qualified, name, causes),
+                       {"name": name, "group": group, "kind": kind, "causes": causes})
 
     def _cluster_ip(self) -> str:
         taken = {s["spec"].get("clusterIP") for s in self.store.objects("services")}
@@ -449,10 +491,12 @@ class KubeAPI:
 
     def _patched(self, request: Request, current: dict[str, Any], kind: str) -> dict[str, Any]:
         ctype = request.headers.get("content-type", "").split(";")[0].strip()
-        try:
-            patch = json.loads(request.body or b"null")
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise ApiError(400, "BadRequest", f"the patch is not valid JSON: {exc}") from exc
+        patch = load_json(request.body, "the patch")
+        if isinstance(patch, dict) and ctype != "application/json-patch+json":
+            # A merge patch names fields as the object does: a wrong type is refused before
+            # it is merged (strategic merge would trip over `containers: 5`).
+            group = next((r.group for r in RESOURCES.values() if r.kind == kind), "autoscaling")
+            self.refuse_invalid(kind, group, current, type_causes(kind, patch, complete=False))
         try:
             if ctype == "application/json-patch+json":
                 if not isinstance(patch, list):

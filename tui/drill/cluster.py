@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import secrets
 import subprocess
@@ -27,6 +28,7 @@ from tui.drill.podsim import Behavior, rollout_step
 from tui.drill.promapi import PrometheusAPI
 from tui.drill.scenario import Scenario
 from tui.drill.store import Store
+from tui.drill.tls import DrillTLS, make_tls
 from tui.drill.traffic import Traffic
 
 TICK = 0.1
@@ -81,6 +83,9 @@ class DrillCluster:
         self.controllers.pods.logs.stopping = self._stop
         self.api = KubeAPI(self.store, self.faults, self._wake.set,
                            self.controllers.pods.logs.serve, self._terminate)
+        # The kubeconfig's bearer token, this drill's own; required once TLS is up (start()).
+        self.token = "drill-" + secrets.token_hex(16)
+        self.tls: DrillTLS | None = None
         self.prom = PrometheusAPI(self.traffic, self.faults, self.clock.now, speed)
         # One line per distinct error per minute: a persistent error cannot fill the disk.
         self.errors = QuietLog(folder / "drill-errors.log")
@@ -298,6 +303,11 @@ class DrillCluster:
     def start(self) -> DrillInfo:
         """Build the starting state and serve; returns where everything is."""
         self.folder.mkdir(parents=True, exist_ok=True)
+        self.tls = make_tls(self.folder)
+        if self.tls is not None:
+            # kubectl sends the kubeconfig's token only over TLS: with TLS, the API requires it.
+            self.server.tls = self.tls.context
+            self.api.token = self.token
         if self.database is not None:
             try:
                 self.database.start()
@@ -339,7 +349,8 @@ class DrillCluster:
         primary = self.scenario.primary
         namespace = primary.get("namespace") or self.scenario.data["namespaces"][0]
         kubeconfig = self.folder / "kubeconfig"
-        kubeconfig.write_text(kubeconfig_text(url, namespace))
+        kubeconfig.touch(mode=0o600)  # it holds the token
+        kubeconfig.write_text(kubeconfig_text(url, namespace, self.token, self.tls))
         apps = {name: f"{url}/apps/{name}" for name in self.traffic.services}
         extra: dict[str, Any] = {"kubectl_cache_dir": str(self.folder / "kube-cache"),
                                  "params": self.params()}
@@ -459,15 +470,20 @@ class DrillCluster:
                                    "ready_endpoints": serving})
 
 
-def kubeconfig_text(url: str, namespace: str) -> str:
-    """A kubeconfig for the drill (plain http, a dummy token)."""
+def kubeconfig_text(url: str, namespace: str, token: str, tls: DrillTLS | None = None) -> str:
+    """A kubeconfig for the drill: https trusting its certificate (else plain http), its token."""
+    server = f"    server: {url}\n"
+    if tls is not None:
+        authority = base64.b64encode(tls.certificate).decode()
+        server = (f"    server: {url.replace('http://', 'https://', 1)}\n"
+                  f"    certificate-authority-data: {authority}\n")
     return (
         "apiVersion: v1\nkind: Config\n"
-        f"clusters:\n- name: drill\n  cluster:\n    server: {url}\n"
+        f"clusters:\n- name: drill\n  cluster:\n{server}"
         # Marks the cluster as a drill, so incidents run against it are journaled as drills.
         f"    extensions:\n    - name: {DRILL_EXTENSION}\n      extension:\n"
         "        drill: true\n"
-        "users:\n- name: drill-user\n  user:\n    token: drill-token\n"
+        f"users:\n- name: drill-user\n  user:\n    token: {token}\n"
         f"contexts:\n- name: drill\n  context:\n    cluster: drill\n    user: drill-user\n"
         f"    namespace: {namespace}\n"
         "current-context: drill\npreferences: {}\n"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import select
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -17,6 +18,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 STOP_GRACE = 0.5  # seconds stop() lets busy handlers finish before cutting their connections
+MAX_BODY = 3 * 1024 * 1024  # bytes, the API server's limit on a request body
 
 
 @dataclass
@@ -44,6 +46,10 @@ def status_response(code: int, reason: str, message: str) -> Response:
 
 class BadRequest(ValueError):
     """A malformed request, answered 400 BadRequest with this message."""
+
+
+class TooLarge(BadRequest):
+    """A body over MAX_BODY, answered 413 RequestEntityTooLarge (and the connection closed)."""
 
 
 class QuietLog:
@@ -150,7 +156,8 @@ class Request:
             readable, _, _ = select.select([sock], [], [], 0)
             if not readable:
                 return False
-            return sock.recv(1, socket.MSG_PEEK) == b""
+            # Peek at the TCP stream itself (an SSLSocket refuses flags): end of stream is b"".
+            return socket.socket.recv(sock, 1, socket.MSG_PEEK) == b""
         except (OSError, ValueError):
             return True
 
@@ -162,11 +169,38 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "rollback-drill"
 
+    tls_failed = False
+
     def setup(self) -> None:
+        server: DrillHTTPServer = self.server  # type: ignore[assignment]
+        if server.tls is not None and _starts_tls(self.request):
+            raw = self.request
+            try:
+                self.request = server.tls.wrap_socket(raw, server_side=True)
+            except (ssl.SSLError, OSError):
+                self.tls_failed = True  # a bad handshake: nothing to answer, nothing to log
+                raw.close()
+                return
+            server.adopt(raw, self.request)
         super().setup()
         # As a real API server: without it a small answer waits for the client's delayed ACK
         # (Nagle), ~40 ms a request on a keep-alive connection.
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def handle(self) -> None:
+        if not self.tls_failed:
+            super().handle()
+
+    def finish(self) -> None:
+        if self.tls_failed:
+            return
+        super().finish()
+        if isinstance(self.request, ssl.SSLSocket):  # (socketserver closes the plain socket)
+            try:
+                self.request.shutdown(socket.SHUT_WR)
+            except OSError:
+                pass
+            self.request.close()
 
     def log_message(self, format: str, *args: Any) -> None:
         return  # the drill is quiet; the TUI and tests read its state, not its access log
@@ -180,6 +214,9 @@ class _Handler(BaseHTTPRequestHandler):
         if length < 0:
             self.close_connection = True  # the body's end is unknown: the connection is lost
             raise BadRequest(f"invalid Content-Length header: {raw!r}")
+        if length > MAX_BODY:
+            self.close_connection = True  # the body is left unread
+            raise TooLarge(f"Request entity too large: limit is {MAX_BODY}")
         return self.rfile.read(length) if length else b""
 
     def _route(self, request: Request) -> Response | None:
@@ -205,8 +242,11 @@ class _Handler(BaseHTTPRequestHandler):
             return
         except Exception as exc:  # noqa: BLE001 - every failure is answered, none escapes
             where = f"{self.command} {self.path}"
-            if isinstance(exc, ValueError):
-                # ValueError (BadRequest among them): something in the request did not parse.
+            if isinstance(exc, TooLarge):
+                response = status_response(413, "RequestEntityTooLarge", str(exc))
+            elif isinstance(exc, (ValueError, RecursionError)):
+                # ValueError (BadRequest among them): something in the request did not parse;
+                # RecursionError: it parsed, but nests too deep for any handler to walk.
                 response = status_response(400, "BadRequest", f"{where}: {exc}")
             else:
                 server.error_log.exception(where, exc)
@@ -239,6 +279,43 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _dispatch
 
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None
+                   ) -> None:
+        """Every error http.server answers itself (bad request line, unknown method …) as a
+        Kubernetes Status, not an HTML page; an unknown method (501 there) is 405, as the API
+        server answers OPTIONS or TRACE."""
+        if code == 501:
+            code, reason = 405, "MethodNotAllowed"
+            message = f"the server does not allow this method on the requested resource " \
+                      f"({self.command})"
+        else:
+            reason = _REASONS.get(code, "BadRequest")
+        response = status_response(code, reason, message or reason)
+        self.close_connection = True  # the request may not have been read to its end
+        try:
+            self.send_response(code, reason)
+            self.send_header("Content-Type", response.content_type)
+            self.send_header("Content-Length", str(len(response.body)))
+            self.send_header("Connection", "close")
+            self.end_headers()
+            if self.command != "HEAD" and code >= 200 and code not in (204, 304):
+                self.wfile.write(response.body)
+        except OSError:
+            pass
+
+
+_REASONS = {400: "BadRequest", 404: "NotFound", 408: "Timeout", 413: "RequestEntityTooLarge",
+            414: "RequestURITooLong", 431: "RequestHeaderFieldsTooLarge",
+            500: "InternalError", 505: "BadRequest"}
+
+
+def _starts_tls(sock: socket.socket) -> bool:
+    """Whether the client opened with a TLS handshake record (0x16) rather than HTTP."""
+    try:
+        return sock.recv(1, socket.MSG_PEEK) == b"\x16"
+    except OSError:
+        return False
+
 
 class DrillHTTPServer(ThreadingHTTPServer):
     """A threading server whose routes are (path prefix, callable) pairs, first match wins.
@@ -258,6 +335,9 @@ class DrillHTTPServer(ThreadingHTTPServer):
         self.thread: threading.Thread | None = None
         self._active: dict[socket.socket, threading.Thread] = {}
         self._active_lock = threading.Lock()
+        # Set before start: TLS is then served beside plain http on the same port.
+        self.tls: ssl.SSLContext | None = None
+        self._wrapped: dict[socket.socket, socket.socket] = {}  # plain socket -> its TLS one
 
     @property
     def url(self) -> str:
@@ -283,7 +363,15 @@ class DrillHTTPServer(ThreadingHTTPServer):
             super().process_request_thread(request, client_address)
         finally:
             with self._active_lock:
-                self._active.pop(request, None)
+                self._active.pop(self._wrapped.pop(request, request), None)
+
+    def adopt(self, plain: socket.socket, wrapped: socket.socket) -> None:
+        """Track a connection by its TLS socket from now on (stop() cuts that one)."""
+        with self._active_lock:
+            thread = self._active.pop(plain, None)
+            if thread is not None:
+                self._active[wrapped] = thread
+                self._wrapped[plain] = wrapped
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Log quietly (socketserver's default prints a traceback to the trainee's terminal)."""

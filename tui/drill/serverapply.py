@@ -23,6 +23,7 @@ from tui.drill.fieldcheck import (
 )
 from tui.drill.httpserver import Request, Response, json_response
 from tui.drill.patch import PatchError, apply_strategic_merge_patch, json_copy
+from tui.drill.validation import check_depth, type_causes
 
 if TYPE_CHECKING:
     from tui.drill.api import KubeAPI, Target
@@ -62,6 +63,9 @@ def _parse(request: Request) -> dict[str, Any]:
         body = json.loads(text) if text.lstrip().startswith("{") else yaml.safe_load(text)
     except (ValueError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise ApiError(400, "BadRequest", f"error decoding YAML: {exc}") from exc
+    except RecursionError:
+        raise ApiError(400, "BadRequest", "error decoding YAML: it nests too deep") from None
+    check_depth(body)
     if not isinstance(body, dict):
         raise ApiError(400, "BadRequest", "an applied configuration must be an object")
     return body
@@ -81,6 +85,8 @@ def server_side_apply(api: KubeAPI, request: Request, target: Target, dry_run: b
     where = f"{target.namespace}/{target.name}" if target.namespace else str(target.name)
     headers = check_fields(request, res.kind, res.version, body,
                            applying=f"{where}; {res.api_version}, Kind={res.kind}")
+    # Wrong types are refused before the merge, which would trip over them.
+    api.refuse_invalid(res.kind, res.group, body, type_causes(res.kind, body, complete=False))
     owned = applied_fields(res.kind, body)
     entry = {"manager": manager, "operation": "Apply", "apiVersion": res.api_version,
              "time": rfc3339(api.store.clock.now()), "fieldsType": "FieldsV1",
