@@ -18,7 +18,7 @@ from tui.adapters.journal import (
 )
 from tui.app.paths import resolve_paths
 from tui.domain.incident import IncidentState, ParsedJournal, verify_chain
-from tui.domain.safe_text import plain
+from tui.domain.safe_text import inert, inert_lines, plain
 from tui.domain.timeline import describe
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -70,8 +70,8 @@ def cmd_list(args: argparse.Namespace, now: datetime | None = None) -> int:
         title = s.state.title + (" (drill)" if s.state.drill else "")
         if s.state.resolved_at:
             title += f"  [{deadline_line(state_deadlines(s.state, now), now)}]"
-        print(f"{s.incident_id:<{width}}  {status:<8}  {s.state.event_count:>6}  "
-              f"{(s.state.runbook_id or '-'):<22}  {title}")
+        print(inert(f"{s.incident_id:<{width}}  {status:<8}  {s.state.event_count:>6}  "
+                    f"{(s.state.runbook_id or '-'):<22}  {title}"))
     return EXIT_OK
 
 
@@ -120,7 +120,7 @@ def render_state(state: IncidentState, parsed: ParsedJournal) -> str:
 def cmd_show(args: argparse.Namespace) -> int:
     """Print one incident."""
     state, parsed = load_state(incident_folder(args.incident))
-    sys.stdout.write(render_state(state, parsed))
+    sys.stdout.write(inert_lines(render_state(state, parsed)))
     return EXIT_OK
 
 

@@ -15,6 +15,7 @@ from tui.domain.actions import ACTIONS, Permission
 from tui.domain.durations import parse_duration
 from tui.domain.linear_regex import LinearRegex, UnsupportedPattern, compile_pattern
 from tui.domain.parameter_use import unset_secrets
+from tui.domain.redaction import SECRET_MIN
 from tui.domain.runbook_schema import RUNBOOK
 from tui.domain.schema import Checker, Problem, did_you_mean, quoted, shown
 from tui.domain.templating import (
@@ -179,6 +180,12 @@ class Runbook:
             if mismatch:
                 errors.append(f"parameter {param.name!r} does not match "
                               f"{shown(param.pattern or '')}")
+            if param.secret and 0 < len(value) < SECRET_MIN:
+                # Masking so short a value inside words would garble the journal; leaving it
+                # unmasked would leak it: refuse it instead.
+                errors.append(f"secret parameter {param.name!r} is {len(value)} character(s) "
+                              f"long: secrets need at least {SECRET_MIN} to be masked in the "
+                              "journal and output; use a longer one")
             values[param.name] = value
         errors += unset_secrets(self, values)
         if errors:
