@@ -78,6 +78,19 @@ def test_url_userinfo_is_masked_and_its_password_registered() -> None:
     assert mask_userinfo("no url here, user@example.com") == "no url here, user@example.com"
 
 
+def test_the_step_card_and_runbook_text_mask_a_url_password() -> None:
+    from tui.domain.runbook_text import render_runbook
+    from widgets.step_card import step_detail
+
+    runbook = validate_runbook(_runbook_yaml().encode(), "echo.yaml").runbook
+    assert runbook is not None
+    values = {"echo_url": "https://bob:hunter2pass@h", "api_token": "tok3n"}
+    card = step_detail(runbook, runbook.steps[0], values)
+    assert card.command == f"curl https://bob:{MASK}@h/echo"
+    text = render_runbook(runbook, values)
+    assert "hunter2pass" not in text and f"https://bob:{MASK}@h" in text
+
+
 # ---- end to end -------------------------------------------------------------------------------
 def _runbook_yaml() -> str:
     return """\
@@ -107,6 +120,7 @@ steps:
       url: "{{ echo_url }}/echo?token={{ api_token }}"
       expect_status: 200
       timeout: 5s
+    command: curl {{ echo_url }}/echo
   - id: version
     title: Check the version field
     action: http.check
@@ -195,6 +209,9 @@ def test_a_real_run_masks_every_encoding_everywhere(echo_server: str, rollback_h
     assert export.returncode == 0, export.stderr
     for path in sorted((tmp_path / "exports").iterdir()):
         outputs[path.name] = path.read_text(errors="replace")
+    shown = _rollback("runbooks", "show", str(runbook), "-p", f"echo_url={url}")
+    outputs["runbooks show"] = shown.stdout + shown.stderr
+    assert f"echo_url = http://bob:{MASK}@{echo_server}" in shown.stdout
     assert len(outputs) > 10
     leaked = {where: found for where, text in outputs.items() if (found := _leaks(text))}
     assert leaked == {}
@@ -216,6 +233,12 @@ def test_control_characters_from_runbooks_and_servers_are_inert(echo_server: str
     outputs = {"run": run.stdout + run.stderr, "incidents show": show.stdout + show.stderr,
                "incidents list": listing.stdout + listing.stderr,
                "runbooks show": shown.stdout + shown.stderr, "timeline.md": timeline.stdout}
+    exported = _rollback("export", folder.name, "--what", "all", "--format", "all",
+                         "-o", str(tmp_path / "exports"))
+    assert exported.returncode == 0, exported.stderr
+    for path in (tmp_path / "exports").iterdir():
+        if path.suffix in (".md", ".csv"):  # the plain-text formats, read in terminals
+            outputs[path.name] = path.read_text()
     for where, text in outputs.items():
         assert not any(c in text for c in "\x1b\x07\x9b"), f"{where}: {text!r}"
     assert "^[[2J" in outputs["run"]  # the version field's escapes, shown inert
