@@ -243,3 +243,27 @@ def test_control_characters_from_runbooks_and_servers_are_inert(echo_server: str
         assert not any(c in text for c in "\x1b\x07\x9b"), f"{where}: {text!r}"
     assert "^[[2J" in outputs["run"]  # the version field's escapes, shown inert
     assert "^[[2J" in outputs["runbooks show"] and "^[]52;c;ZXZpbA==^G" in outputs["runbooks show"]
+
+
+def test_a_change_cause_from_the_cluster_is_inert(drill, kubectl, rollback_home: Path) -> None:
+    """A ReplicaSet's change-cause annotation (anyone who can deploy writes it) reaches the
+    headless output and `incidents show` with its escapes shown as ^[, not executed."""
+    _cluster, info = drill("bad-release", speed=20)
+    replicasets = kubectl(info, "get", "rs", "-n", "production", "-o", "name")
+    assert replicasets.returncode == 0, replicasets.stderr
+    for rs in replicasets.stdout.split():
+        annotated = kubectl(info, "annotate", "--overwrite", "-n", "production", rs,
+                            f"kubernetes.io/change-cause=deploy {ESCAPES}done")
+        assert annotated.returncode == 0, annotated.stderr
+    params = [f"{k}={v}" for k, v in info.extra["params"].items()
+              if k in ("namespace", "deployment", "service", "health_url", "prometheus_url",
+                       "expected_version", "version_url")]
+    run = _rollback("run", "revert-deployment", "--kubeconfig", info.kubeconfig, "--headless",
+                    "--yes", "--time-scale", "20", *[a for p in params for a in ("-p", p)])
+    folder = next(rollback_home.rglob("journal.jsonl")).parent
+    show = _rollback("incidents", "show", folder.name)
+    journal = (folder / "journal.jsonl").read_text()
+    assert "deploy \\u001b[2J" in journal  # the journal keeps the data as it was (escaped JSON)
+    for where, text in {"run": run.stdout + run.stderr, "show": show.stdout}.items():
+        assert not any(c in text for c in "\x1b\x07\x9b"), f"{where}: {text!r}"
+    assert "deploy ^[[2J" in run.stdout + show.stdout
