@@ -267,3 +267,23 @@ def test_a_change_cause_from_the_cluster_is_inert(drill, kubectl, rollback_home:
     for where, text in {"run": run.stdout + run.stderr, "show": show.stdout}.items():
         assert not any(c in text for c in "\x1b\x07\x9b"), f"{where}: {text!r}"
     assert "deploy ^[[2J" in run.stdout + show.stdout
+
+
+async def test_tui_notifications_show_controls_inert(drill, rollback_home: Path) -> None:
+    """A worker error (here text from a server) becomes a toast: its escapes shown, not run."""
+    from test_tui_behaviour import _app
+    from tui_driver import until
+
+    _cluster, info = drill("bad-release", speed=20)
+    app = _app(info)
+    async with app.run_test(size=(120, 40)) as pilot:
+        session = app.session
+
+        def broken() -> None:
+            raise OSError(f"server said {ESCAPES}")
+
+        app.run_in_session("probe", broken)
+        await until(pilot, "the warning in the journal", lambda: session.state.warnings)
+        messages = [n.message for n in app._notifications]
+        assert any("server said ^[[2J^[]0;pwned^G^[[31m" in m for m in messages), messages
+        assert not any(c in m for m in messages for c in "\x1b\x07\x9b")
