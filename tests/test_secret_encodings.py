@@ -287,3 +287,11 @@ async def test_tui_notifications_show_controls_inert(drill, rollback_home: Path)
         messages = [n.message for n in app._notifications]
         assert any("server said ^[[2J^[]0;pwned^G^[[31m" in m for m in messages), messages
         assert not any(c in m for m in messages for c in "\x1b\x07\x9b")
+
+
+def test_runbooks_show_errors_keep_their_lines_and_show_escapes_inert(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text('id: "x\\e[2J"\ntitle: "t\\e]0;x\\a"\nversion: 5\n')
+    shown = _rollback("runbooks", "show", str(bad))
+    assert shown.returncode == 2 and len(shown.stderr.splitlines()) > 3, shown.stderr
+    assert "^J" not in shown.stderr and "\x1b" not in shown.stderr

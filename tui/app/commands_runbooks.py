@@ -78,7 +78,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     try:
         _, runbook, given = load_for_command(args.runbook, args.param)
     except UsageError as exc:
-        print(inert(str(exc)), file=sys.stderr)
+        print(inert_lines(str(exc)), file=sys.stderr)
         return EXIT_USAGE
     sys.stdout.write(inert_lines(render_runbook(runbook, given)))
     return EXIT_OK
