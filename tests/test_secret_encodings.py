@@ -109,6 +109,9 @@ parameters:
   - name: api_token
     description: Token of the echo service
     secret: true
+  - name: lead
+    description: Incident lead
+    default: on-call engineer
 trigger:
   criteria: [The echo service misbehaves]
   decision_authority: Release manager
@@ -223,7 +226,7 @@ def test_control_characters_from_runbooks_and_servers_are_inert(echo_server: str
     runbook = tmp_path / "echo.yaml"
     runbook.write_text(_runbook_yaml())
     hostile = "x\x1b]52;c;ZXZpbA==\x07"
-    run = _rollback("run", str(runbook), "--headless", "--yes",
+    run = _rollback("run", str(runbook), "--headless", "--yes", "-p", f"lead={hostile}",
                     "-p", f"echo_url=http://{echo_server}", env={"ROLLBACK_PARAM_API_TOKEN": TOKEN})
     folder = next(rollback_home.rglob("journal.jsonl")).parent
     show = _rollback("incidents", "show", folder.name)
@@ -242,6 +245,7 @@ def test_control_characters_from_runbooks_and_servers_are_inert(echo_server: str
     for where, text in outputs.items():
         assert not any(c in text for c in "\x1b\x07\x9b"), f"{where}: {text!r}"
     assert "^[[2J" in outputs["run"]  # the version field's escapes, shown inert
+    assert "lead=x^[]52;c;ZXZpbA==^G" in outputs["incidents show"]  # a -p value
     assert "^[[2J" in outputs["runbooks show"] and "^[]52;c;ZXZpbA==^G" in outputs["runbooks show"]
 
 
