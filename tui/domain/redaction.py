@@ -34,10 +34,30 @@ _AUTH_HEADER = re.compile(
 )
 # "Basic" and "bearer" are also English words: only mask what looks like a credential after them.
 _SCHEME_TOKEN = re.compile(r"\b(bearer\s+|basic\s+)([A-Za-z0-9\-._~+/]+=*)", re.IGNORECASE)
-_KEY_VALUE = re.compile(
-    rf"(\b[\w.-]*(?:{_VALUE_WORDS})[\w.-]*[\"']?\s*[=:]\s*)(\"[^\"]*\"|'[^']*'|[^\s\"',;&]+)",
-    re.IGNORECASE,
-)
+# key=value and key: value, where the key names a secret. A key is matched only from the start
+# of its run of name characters and checked for a secret word afterwards: a pattern with the
+# words inside (`[\w.-]*(?:token|…)[\w.-]*`) rescans a long dotted run ("a.a.a…") from every
+# word boundary, quadratic in the length of a step's output.
+_KEY = re.compile(r"(?<![\w.-])[\w.-]+[\"']?\s*[=:]\s*")
+_VALUE = re.compile(r"\"[^\"]*\"|'[^']*'|[^\s\"',;&]+")
+_VALUE_WORD = re.compile(_VALUE_WORDS, re.IGNORECASE)
+
+
+def _mask_key_values(text: str) -> str:
+    """`text` with the value after every key that names a secret masked."""
+    out: list[str] = []
+    pos = 0
+    while (key := _KEY.search(text, pos)) is not None:
+        value = _VALUE.match(text, key.end())
+        if value is None or not _VALUE_WORD.search(key.group(0)):
+            # Not a secret: its value may itself be a key (`failed: token=…`), so go on there.
+            out.append(text[pos:key.end()])
+            pos = key.end()
+            continue
+        out.append(text[pos:key.end()] + MASK)
+        pos = value.end()
+    out.append(text[pos:])
+    return "".join(out)
 
 
 def _mask_scheme_token(match: re.Match[str]) -> str:
@@ -51,7 +71,7 @@ def _mask_scheme_token(match: re.Match[str]) -> str:
 
 
 # scheme://userinfo@ — greedy up to the authority's last "@", as urlsplit reads it.
-_USERINFO = re.compile(r"\b([a-z][a-z0-9+.\-]*://)([^\s/?#\"'<>\\]*)@", re.IGNORECASE)
+_USERINFO = re.compile(r"\b([a-z][a-z0-9+.\-]{0,31}://)([^\s/?#\"'<>\\]*)@", re.IGNORECASE)
 _PERCENT = re.compile(r"%[0-9A-F]{2}")
 
 
@@ -138,7 +158,7 @@ class Redactor:
         if _HINT.search(value):  # most strings hold no hint of a credential: skip the subs
             value = _AUTH_HEADER.sub(lambda m: m.group(1) + (m.group(2) or "") + MASK, value)
             value = _SCHEME_TOKEN.sub(_mask_scheme_token, value)
-            value = _KEY_VALUE.sub(lambda m: m.group(1) + MASK, value)
+            value = _mask_key_values(value)
         return value
 
     def __call__(self, data: Any) -> Any:
