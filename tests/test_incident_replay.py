@@ -365,13 +365,14 @@ def test_redact_replaces_registered_secret_values_everywhere() -> None:
         "nested": [{"msg": "login with Sup3rS3cret failed"}],
         "Sup3rS3cret": 1,
         "short": "abc",
+        "word": "abcdef",
     }
-    out = redact(data, ["Sup3rS3cret", "abc"])  # values under 4 characters are not masked
+    out = redact(data, ["Sup3rS3cret", "abc"])  # under 4 characters: masked as a whole word
     text = json.dumps(out)
     assert "Sup3rS3cret" not in text
     assert out["url"] == "postgres://app:***@db:5432/x"
     assert out["argv"] == ["--pw", "***"]
-    assert out["short"] == "abc"
+    assert out["short"] == "***" and out["word"] == "abcdef"
 
 
 def test_redact_masks_auth_tokens_inside_strings() -> None:

@@ -37,8 +37,8 @@ def test_an_unset_optional_secret_that_a_step_uses_is_refused() -> None:
 
 def test_the_secret_from_the_environment_satisfies_it() -> None:
     runbook = _runbook("feature-flag-disable")
-    values = runbook.resolve_parameters(GIVEN, environ={"ROLLBACK_PARAM_FLAG_API_TOKEN": "t-1"})
-    assert values["flag_api_token"] == "t-1"
+    values = runbook.resolve_parameters(GIVEN, environ={"ROLLBACK_PARAM_FLAG_API_TOKEN": "t-123"})
+    assert values["flag_api_token"] == "t-123"
 
 
 def test_a_required_secret_is_reported_once() -> None:

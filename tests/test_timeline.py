@@ -264,11 +264,11 @@ def assert_terminal_safe(text: str) -> None:
     assert not any(c in text for c in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
-def test_escape_sequences_and_controls_are_removed_markup_is_kept_as_text() -> None:
+def test_escape_sequences_and_controls_are_shown_inert_markup_is_kept_as_text() -> None:
     result = entry("note.added", {"text": "\x1b[2J\x1b[31mred\x1b[0m [bold red]x[/]\r\nok"})
-    assert result.text == "note by alice@host: red [bold red]x[/] ok"
+    assert result.text == "note by alice@host: ^[[2J^[[31mred^[[0m [bold red]x[/] ok"
     assert entry("note.added", {"text": "\x1b]8;;http://evil\x1b\\link\x1b]8;;\x1b\\"}).text == (
-        "note by alice@host: link")
+        "note by alice@host: ^[]8;;http://evil^[\\link^[]8;;^[\\")
 
 
 def test_long_values_are_cut_with_an_ellipsis() -> None:

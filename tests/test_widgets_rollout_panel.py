@@ -83,7 +83,8 @@ def test_names_and_messages_from_the_cluster_are_inert() -> None:
                                  progressing_reason="\x1b[31mReason")
     text = "\n".join(lines_of(RolloutView(progress)))
     assert "\x1b" not in text and "\x07" not in text and "\r" not in text and "\x00" not in text
-    assert "evil-[bold]x[/] (v) draining 1 → 0" in text and "[red]boom[/]" in text
+    assert "evil-^[[2J[bold]x[/] (^[]52;c;eA==^Gv) draining 1 → 0" in text
+    assert "[red]boom[/]^M^@" in text and "^[[31mReason" in text
 
 
 async def test_the_panel_marks_stuck_and_stale_in_its_border() -> None:

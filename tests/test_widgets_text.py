@@ -11,14 +11,15 @@ from widgets.timefmt import age_text, clock_text, epoch, estimate_text
 
 
 @pytest.mark.parametrize(("raw", "shown"), [
-    ("\x1b[2J\x1b]52;c;ZXZpbA==\x07ok", "ok"),
+    ("\x1b[2J\x1b]52;c;ZXZpbA==\x07ok", "^[[2J^[]52;c;ZXZpbA==^Gok"),
     ("[bold red]boom[/]", "[bold red]boom[/]"),
-    ("a\rb", "a�b"),
-    ("a\x00b", "a�b"),
+    ("a\rb", "a^Mb"),
+    ("a\x00b", "a^@b"),
+    ("\x9b31m\u202eevil", "^[[31m<U+202E>evil"),
     ("a\tb", "a    b"),
     ("one\ntwo", "one⏎two"),
 ])
-def test_inert_removes_escapes_and_shows_controls(raw: str, shown: str) -> None:
+def test_inert_shows_escapes_and_controls_in_caret_notation(raw: str, shown: str) -> None:
     assert inert(raw) == shown
 
 

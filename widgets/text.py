@@ -2,13 +2,13 @@
 
 Everything shown from the cluster, a command or the journal (pod names, log lines, outputs,
 annotations, notes) goes through `inert` and into `rich.text.Text` objects, never into markup:
-Rich markup and terminal escape sequences in data stay visible as characters and do nothing.
+Rich markup and terminal escape sequences in data stay visible as characters and do nothing
+(controls in caret notation, as the CLI shows them: one function, `tui.domain.safe_text.inert`).
 Colour is never the only signal: each status has a symbol and a word as well.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from typing import Protocol
 
@@ -16,12 +16,9 @@ from rich.cells import cell_len, chop_cells, set_cell_size
 from rich.style import Style
 from rich.text import Text
 
+from tui.domain.safe_text import inert as inert_text
 from tui.domain.status import CheckStatus, RollbackStatus, StepStatus
 
-# ESC/CSI/OSC sequences and every other C0/C1 control character except none: a tab becomes
-# spaces, a newline ends the line (callers split first), everything else is shown as "�".
-_ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-_])?")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 ELLIPSIS = "…"
 
 STEP_SYMBOL = {
@@ -34,11 +31,10 @@ ROLLBACK_SYMBOL = {RollbackStatus.SUCCESS: "✓", RollbackStatus.PARTIAL: "◐",
 
 
 def inert(value: object, limit: int | None = None) -> str:
-    """`value` as plain one-line text: escape sequences removed, control characters replaced,
-    newlines as ⏎, cut to `limit` characters with an ellipsis."""
-    text = _ESCAPE.sub("", str(value))
-    text = text.replace("\t", "    ").replace("\r\n", "⏎").replace("\n", "⏎")
-    text = _CONTROL.sub("�", text)
+    """`value` as plain one-line text: control characters in caret notation (an escape
+    sequence shows as `^[[2J`), newlines as ⏎, cut to `limit` characters with an ellipsis."""
+    text = str(value).replace("\t", "    ").replace("\r\n", "⏎").replace("\n", "⏎")
+    text = inert_text(text)
     if limit is not None and len(text) > limit:
         return text[: max(limit - 1, 0)] + ELLIPSIS
     return text

@@ -10,11 +10,11 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
 from tui.domain.incident import MASK, Redactor
+from tui.domain.redaction import mask_userinfo
 
 JOURNAL_EXCERPT = 2048  # bytes of response body a journal entry keeps
 KEEP_EXCERPT = 4096  # kept in memory: a secret straddling 2 KB is still whole when redacted
@@ -70,15 +70,8 @@ class ProbeResult:
 
 
 def safe_url(url: str) -> str:
-    """The URL without a password in its user-info part."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return url
-    if parts.password is None:
-        return url
-    host = parts.netloc.rpartition("@")[2]
-    return urlunsplit(parts._replace(netloc=f"{parts.username}:{MASK}@{host}"))
+    """The URL without the password (or token user name) of its user-info part."""
+    return mask_userinfo(url)
 
 
 def ssl_verify(verify: bool | str) -> bool | ssl.SSLContext:

@@ -19,11 +19,13 @@ from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
 import screens
+from tui.domain.safe_text import inert
 from tui.domain.status import IncidentStatus, Phase
 
 # The journal's and the session's types are imported when an incident is opened: bare
@@ -272,6 +274,12 @@ class RollbackApp(App[int]):
 
         return self.run_worker(job, name=label, group="session", thread=True,
                                exit_on_error=False, description=label)
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """A toast whose text from data (step summaries, errors) shows controls as `^[`."""
+        super().notify(inert(message, keep="\n"), title=inert(title), severity=severity,
+                       timeout=timeout, markup=markup)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """One handler for every worker error: a notification and a journal entry."""

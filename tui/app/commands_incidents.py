@@ -27,7 +27,7 @@ from tui.adapters.journal_key import (
 from tui.app.paths import resolve_paths
 from tui.domain.incident import IncidentState, ParsedJournal, TornTail
 from tui.domain.journal_auth import JournalKey, Verdict, verify_journal
-from tui.domain.safe_text import plain
+from tui.domain.safe_text import inert, inert_lines, plain
 from tui.domain.timeline import describe
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -87,8 +87,8 @@ def cmd_list(args: argparse.Namespace, now: datetime | None = None) -> int:
             title += f"  [{deadline_line(state_deadlines(s.state, now), now)}]"
         if s.torn_tail is not None:
             title += f"  [torn last line: {s.torn_tail.length} bytes]"
-        print(f"{s.incident_id:<{width}}  {status:<8}  {s.state.event_count:>6}  "
-              f"{(s.state.runbook_id or '-'):<22}  {title}")
+        print(inert(f"{s.incident_id:<{width}}  {status:<8}  {s.state.event_count:>6}  "
+                    f"{(s.state.runbook_id or '-'):<22}  {title}"))
     return EXIT_OK
 
 
@@ -144,7 +144,7 @@ def render_state(state: IncidentState, parsed: ParsedJournal) -> str:
 def cmd_show(args: argparse.Namespace) -> int:
     """Print one incident."""
     state, parsed = load_state(incident_folder(args.incident))
-    sys.stdout.write(render_state(state, parsed))
+    sys.stdout.write(inert_lines(render_state(state, parsed)))
     return EXIT_OK
 
 

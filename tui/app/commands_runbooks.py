@@ -10,6 +10,7 @@ from pathlib import Path
 from tui.app.catalog import RunbookNotFound, catalog, resolve, validate_file
 from tui.app.paths import resolve_paths
 from tui.domain.runbook import Runbook
+from tui.domain.safe_text import inert, inert_lines
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -65,8 +66,8 @@ def cmd_list(args: argparse.Namespace) -> int:
     st_width = max([len(r["strategy"]) for r in rows] + [8])
     print(f"{'ID':<{id_width}}  {'STRATEGY':<{st_width}}  {'ORIGIN':<7}  TITLE")
     for r in rows:
-        print(f"{r['id']:<{id_width}}  {r['strategy']:<{st_width}}  {r['origin']:<7}  "
-              f"{r['title']}")
+        print(inert(f"{r['id']:<{id_width}}  {r['strategy']:<{st_width}}  {r['origin']:<7}  "
+                    f"{r['title']}"))
     return EXIT_OK
 
 
@@ -77,9 +78,9 @@ def cmd_show(args: argparse.Namespace) -> int:
     try:
         _, runbook, given = load_for_command(args.runbook, args.param)
     except UsageError as exc:
-        print(exc, file=sys.stderr)
+        print(inert_lines(str(exc)), file=sys.stderr)
         return EXIT_USAGE
-    sys.stdout.write(render_runbook(runbook, given))
+    sys.stdout.write(inert_lines(render_runbook(runbook, given)))
     return EXIT_OK
 
 

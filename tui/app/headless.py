@@ -19,6 +19,7 @@ from tui.domain import incident as ev
 from tui.domain.assessment import Decision
 from tui.domain.incident import Redactor
 from tui.domain.runbook import Runbook
+from tui.domain.safe_text import inert_lines
 from tui.domain.status import CheckStatus, RollbackStatus, StepStatus
 from tui.session.events import (
     CheckRecorded,
@@ -62,7 +63,7 @@ class Printer:
 
     def emit(self, kind: str, text: str, **data: Any) -> None:
         """Print an event, secrets masked as in the journal."""
-        text = self.redactor.text(text)
+        text = inert_lines(self.redactor.text(text))  # server text: escapes shown as ^[
         if self.as_json:
             record = self.redactor({"type": kind, "message": text, **data})
             self.out.write(json.dumps(record, default=str) + "\n")

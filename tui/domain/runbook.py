@@ -15,6 +15,7 @@ from tui.domain.actions import ACTIONS, Permission
 from tui.domain.durations import parse_duration
 from tui.domain.linear_regex import LinearRegex, UnsupportedPattern, compile_pattern
 from tui.domain.parameter_use import refused_values, unset_secrets
+from tui.domain.redaction import SECRET_MIN, mask_userinfo
 from tui.domain.runbook_schema import RUNBOOK
 from tui.domain.schema import Checker, Problem, did_you_mean, quoted, shown
 from tui.domain.templating import (
@@ -179,6 +180,12 @@ class Runbook:
             if mismatch:
                 errors.append(f"parameter {param.name!r} does not match "
                               f"{shown(param.pattern or '')}")
+            if param.secret and 0 < len(value) < SECRET_MIN:
+                # Masking so short a value inside words would garble the journal; leaving it
+                # unmasked would leak it: refuse it instead.
+                errors.append(f"secret parameter {param.name!r} is {len(value)} character(s) "
+                              f"long: secrets need at least {SECRET_MIN} to be masked in the "
+                              "journal and output; use a longer one")
             values[param.name] = value
         errors += unset_secrets(self, values)
         errors += refused_values(self, values)
@@ -236,8 +243,9 @@ def step_display(step: Step, values: Mapping[str, str],
                  secret_names: Iterable[str] = ()) -> str | None:
     """The step's command as the operator should see (and could paste) it.
 
-    The values of the parameters named in `secret_names` show as `***`. The command is
-    rendered with the real values first, so that it fails here exactly as it would when run.
+    The values of the parameters named in `secret_names`, and passwords in URLs, show as
+    `***`. The command is rendered with the real values first, so that it fails here exactly
+    as it would when run.
     """
     argv = step_argv(step, values)
     if argv is None:
@@ -245,7 +253,7 @@ def step_display(step: Step, values: Mapping[str, str],
     hidden = set(secret_names)
     if hidden:
         argv = step_argv(step, {k: "***" if k in hidden else v for k, v in values.items()})
-    return display_command(argv or [])
+    return mask_userinfo(display_command(argv or []))
 
 
 @dataclass(frozen=True)

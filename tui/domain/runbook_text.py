@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from tui.domain.redaction import mask_userinfo
 from tui.domain.runbook import CheckItem, Runbook, TemplateError, render_args
 from tui.domain.templating import render
 
@@ -112,4 +113,5 @@ def render_runbook(runbook: Runbook, given: Mapping[str, str] | None = None) -> 
     if runbook.contacts:
         lines += ["", "Emergency contacts"]
         lines += [f"  {c['role']}: {c['contact']}" for c in runbook.contacts]
-    return "\n".join(lines) + "\n"
+    # A URL's password (`-p prometheus_url=http://u:pw@h`) is no less secret for being in a URL.
+    return mask_userinfo("\n".join(lines) + "\n")

@@ -34,6 +34,7 @@ from tui.domain import incident as ev
 from tui.domain.checklist import incident_phase
 from tui.domain.incident import IncidentState, JournalEvent, Redactor, apply_event, replay
 from tui.domain.metrics import Baseline
+from tui.domain.redaction import url_credentials
 from tui.domain.runbook import CheckItem, Runbook, render_args
 from tui.domain.status import CheckStatus, IncidentStatus, Phase, StepStatus
 from tui.domain.target import RolloutTarget
@@ -100,6 +101,13 @@ def _masked_params(runbook: Runbook, values: Mapping[str, str]) -> dict[str, str
             for k, v in values.items() if k not in ("incident_id", "incident_dir")}
 
 
+def _secrets(runbook: Runbook, values: Mapping[str, str], config: SessionConfig
+             ) -> list[str]:
+    # URL passwords are registered too, so their encoded forms (a URL in a query) are masked.
+    return [*runbook.secret_values(values), *url_credentials(values.values()),
+            *(config.environ[k] for k in SECRET_ENV if config.environ.get(k))]
+
+
 def runbook_digest(runbook_bytes: bytes) -> str:
     """The sha256 the journal keeps of the runbook an incident follows."""
     return hashlib.sha256(runbook_bytes).hexdigest()
@@ -118,9 +126,7 @@ class SessionCore:
         self.incident_id = folder.name
         self._lock = threading.RLock()
         self._subscribers: list[Subscriber] = []
-        secrets = [*runbook.secret_values(values),
-                   *(config.environ[k] for k in SECRET_ENV if config.environ.get(k))]
-        self.redactor = Redactor(secrets)
+        self.redactor = Redactor(_secrets(runbook, values, config))
         self.cancel = threading.Event()  # set by a stop request: the run stops at a safe point
         self.step_cancel: threading.Event | None = None  # the running step's, if interruptible
         self.ctx = self._context()
@@ -212,8 +218,7 @@ class SessionCore:
     @staticmethod
     def _writer(runbook: Runbook, values: Mapping[str, str], folder: Path,
                 config: SessionConfig) -> JournalWriter:
-        secrets = [*runbook.secret_values(values),
-                   *(config.environ[k] for k in SECRET_ENV if config.environ.get(k))]
+        secrets = _secrets(runbook, values, config)
         if config.key_folder is None:
             return JournalWriter(folder, actor=config.actor_name(), secret_values=secrets)
         try:
