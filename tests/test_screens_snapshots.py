@@ -212,3 +212,20 @@ def test_start_screen(size: str, snap_compare, rollback_home: Path, tmp_path: Pa
 
     assert snap_compare(app, terminal_size=SIZES[size], run_before=before)
 
+
+
+@pytest.mark.parametrize("width", [100, 101, 104, 110])
+@pytest.mark.parametrize("mode", PHASES)
+async def test_every_panel_fits_just_above_the_narrow_width(mode: str, width: int,
+                                                           rollback_home: Path) -> None:
+    """From 100 columns up the work and the evidence sit side by side, neither cut off."""
+    upto, now = PHASES[mode]
+    app = _app(rollback_home, upto, now, "textual-dark")
+    async with app.run_test(size=(width, 30)) as pilot:
+        app.switch_mode(mode)
+        await pilot.pause()
+        _feeds(app, now)
+        await pilot.pause(0.2)
+        for part in ("#work", "#evidence"):
+            region = app.screen.query_one(part).region
+            assert region.width > 0 and region.right <= width, (part, region)
