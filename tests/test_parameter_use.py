@@ -111,8 +111,8 @@ def test_a_refused_secret_is_named_without_its_value() -> None:
 
 def test_values_every_use_accepts_pass() -> None:
     values = _shell_runbook().resolve_parameters({"path": "a-b/-c"},
-                                                 environ={"ROLLBACK_PARAM_TOKEN": "t-1"})
-    assert values == {"path": "a-b/-c", "token": "t-1", "replicas": "3"}
+                                                 environ={"ROLLBACK_PARAM_TOKEN": "t-1234"})
+    assert values == {"path": "a-b/-c", "token": "t-1234", "replicas": "3"}
 
 
 def test_a_value_an_action_reads_as_a_number_must_be_one() -> None:
