@@ -268,7 +268,12 @@ def _wait_step(folder: Path, step: str, timeout: float = 60) -> None:
 def _kill_inside_undo(folder: Path, pid: int) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        for event in _journal(folder):
+        try:
+            events = _journal(folder)
+        except ValueError:  # read while the writer was halfway through a line: read again
+            time.sleep(0.005)
+            continue
+        for event in events:
             if event["type"] == "step.started" and event["data"]["step_id"] == "rollout_undo":
                 os.kill(pid, signal.SIGKILL)
                 return
