@@ -20,6 +20,7 @@ from widgets.feed_status import FeedStatus, stale_text
 from widgets.pod_columns import Piece
 from widgets.pod_view import cells
 from widgets.text import inert
+from widgets.timefmt import clock_text
 
 BAR_WIDTH = 12
 MIN_BAR, MAX_BAR = 6, 24
@@ -37,14 +38,6 @@ class RolloutView:
     """Epoch seconds the rollout began (the runbook step's start); None: not timed."""
     estimate: float | None = None
     """Seconds the runbook step expects it to take; None: no estimate."""
-
-
-def clock_text(seconds: float) -> str:
-    """`0:07`, `3:12`, `1:02:03` (truncated, never negative)."""
-    total = max(int(seconds), 0)
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 def state_role(progress: RolloutProgress) -> str:
