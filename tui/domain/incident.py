@@ -49,6 +49,11 @@ COMMS_DRAFTED = "comms.drafted"
 COMMS_SENT = "comms.sent"
 POSTMORTEM_UPDATED = "postmortem.updated"
 REQUEST_RETRIED = "request.retried"  # a transient API failure (5xx, 429, 409) tried again
+# Practice drills: the scenario and its ground truth, each twist as it fires, and at the end
+# the drill cluster's own record of the changes made to it (what the scorecard is built from).
+DRILL_STARTED = "drill.started"
+DRILL_TWIST = "drill.twist"
+DRILL_RECORD = "drill.record"
 STEP_FINISHED_STATUSES = tuple(s for s in StepStatus if s.finished)
 CHECK_STATUSES = tuple(CheckStatus)
 
@@ -386,6 +391,9 @@ class IncidentState:
     comms: list[dict[str, Any]] = field(default_factory=list)
     comms_drafts: dict[str, dict[str, Any]] = field(default_factory=dict)
     postmortem: dict[str, Any] = field(default_factory=dict)
+    drill_scenario: dict[str, Any] | None = None  # drill.started: scenario, truth, speed
+    twists: list[dict[str, Any]] = field(default_factory=list)  # drill.twist, as they fired
+    drill_record: dict[str, Any] | None = None  # drill.record: the cluster's change record
     event_count: int = 0
     last_seq: int = 0
     last_ts: str | None = None
@@ -556,6 +564,9 @@ _HANDLERS: dict[str, Callable[[IncidentState, JournalEvent], None]] = {
     COMMS_DRAFTED: lambda s, e: s.comms_drafts.__setitem__(str(e.data.get("template")), e.data),
     POSTMORTEM_UPDATED: lambda s, e: s.postmortem.__setitem__(str(e.data.get("section")),
                                                              e.data.get("value")),
+    DRILL_STARTED: lambda s, e: setattr(s, "drill_scenario", e.data),
+    DRILL_TWIST: lambda s, e: s.twists.append({**e.data, "journaled_at": e.ts}),
+    DRILL_RECORD: lambda s, e: setattr(s, "drill_record", e.data),
 }
 
 
