@@ -119,3 +119,16 @@ def test_snapshot_rollback_in_progress(snap_compare, size, theme) -> None:
 def test_snapshot_stuck_rollout(snap_compare, size, theme) -> None:
     view = RolloutView(stuck_progress(), started=NOW - 200, estimate=60)
     assert snap_compare(PanelApp(rollouts=[view], pods=False, theme=theme), terminal_size=size)
+
+
+def test_a_rolled_out_release_whose_pods_fail_reads_degraded_not_rolling_out() -> None:
+    # Every replica is on the new template and the rollout completed earlier
+    # (NewReplicaSetAvailable), but two of three pods are crash-looping now.
+    crashing = rollback_progress(updated=3, ready=1, available=1, total=3,
+                                 progressing_reason="NewReplicaSetAvailable")
+    state = lines_of(RolloutView(crashing))[-2]
+    assert state.startswith("! DEGRADED  2 of 3 not available"), state
+    assert "rolling out" not in state
+    # During a rollout the same counts are progress, not degradation.
+    rolling = replace(crashing, progressing_reason="ReplicaSetUpdated")
+    assert lines_of(RolloutView(rolling))[-2].startswith("◌ rolling out")

@@ -98,6 +98,12 @@ def state_line(progress: RolloutProgress) -> list[Piece]:
         return [("✓ rolled out", "done"), (f"  {reason}" if reason else "", "")]
     if progress.paused:
         return [("! PAUSED", "paused"), (f"  {reason}" if reason else "", "")]
+    if progress.progressing_reason == "NewReplicaSetAvailable":
+        # The rollout finished earlier, yet replicas are not available now: nothing is
+        # rolling out — its pods are failing (e.g. crash-looping) where they stand.
+        lost = progress.desired - min(progress.available, progress.desired)
+        return [("! DEGRADED", "paused"),
+                (f"  {lost} of {progress.desired} not available", "warn")]
     return [("◌ rolling out", "progressing"), (f"  {reason}" if reason else "", "")]
 
 
