@@ -124,7 +124,7 @@ def _check_target(item: dict[str, Any], spec: dict[str, Any], at: Node, ck: Chec
     revisions = [r for r in spec.get("revisions") or [] if isinstance(r, dict)]
     versions = [str(r.get("version")) for r in revisions]
     name, revision, version = spec.get("name"), item.get("revision"), item.get("version")
-    if revision is None and version is None:
+    if "revision" not in item and "version" not in item:
         ck.at(at, f"target {name!r} names no revision or version",
               "revision: N and/or version: TEXT")
     image = item.get("image")
