@@ -357,3 +357,7 @@ def test_readme_documents_every_scenario_field() -> None:
 
     missing = sorted(n for n in names(SCENARIO) if f"`{n}`" not in section)
     assert not missing, f"README's Drill scenarios section does not describe: {missing}"
+    example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    assert load_scenario_bytes(example.encode(), "README.md").truth is not None
+    for name in SHIPPED:
+        assert f"| `{name}` |" in section, f"README's scenario table misses {name}"
