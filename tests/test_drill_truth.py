@@ -361,3 +361,18 @@ def test_readme_documents_every_scenario_field() -> None:
     assert load_scenario_bytes(example.encode(), "README.md").truth is not None
     for name in SHIPPED:
         assert f"| `{name}` |" in section, f"README's scenario table misses {name}"
+
+
+def test_user_scenarios_follow_the_platform_config_folder(run_cli, monkeypatch,
+                                                          tmp_path) -> None:
+    """Without ROLLBACK_HOME the folder is platformdirs' (XDG_CONFIG_HOME on Linux)."""
+    monkeypatch.delenv("ROLLBACK_HOME")
+    for name in ("HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME"):
+        monkeypatch.setenv(name, str(tmp_path / name.lower()))
+    folder = tmp_path / "xdg_config_home" / "rollback-tui" / "scenarios"
+    folder.mkdir(parents=True)
+    (folder / "xdg-one.yaml").write_text(BASE.replace("id: t", "id: xdg-one"))
+    result = run_cli("drill", "--list")
+    assert result.returncode == 0, result.stderr
+    assert f"[user: {folder / 'xdg-one.yaml'}]" in result.stdout
+    assert f"(user scenarios: {folder}/*.yaml)" in result.stdout
