@@ -375,4 +375,3 @@ def test_user_scenarios_follow_the_platform_config_folder(run_cli, monkeypatch,
     result = run_cli("drill", "--list")
     assert result.returncode == 0, result.stderr
     assert f"[user: {folder / 'xdg-one.yaml'}]" in result.stdout
-    assert f"(user scenarios: {folder}/*.yaml)" in result.stdout

@@ -34,7 +34,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     drill.add_argument("scenario", nargs="?", default="bad-release",
                        help="scenario id or file (default: bad-release)")
     drill.add_argument("--list", action="store_true",
-                       help="list the scenarios: the user folder's, then the built-ins")
+                       help="list the scenarios: the user's (in the configuration folder's "
+                            "scenarios/, e.g. ~/.config/rollback-tui/scenarios), then the "
+                            "built-ins")
     drill.add_argument("--schema", action="store_true",
                        help="print the scenario format as JSON Schema, for editors")
     drill.add_argument("--serve", action="store_true", help="headless: the cluster only")
@@ -62,7 +64,6 @@ def _list() -> int:
         origin = entry.origin + (", replaces the built-in" if entry.overrides else "")
         where = f"  [{origin}: {entry.path}]" if entry.origin == "user" else ""
         print(f"{entry.id:<22} {entry.description}{where}")
-    print(f"(user scenarios: {folder}/*.yaml)")
     return EXIT_OK
 
 
