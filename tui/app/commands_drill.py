@@ -33,7 +33,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
                     "environment it needs) once ready and serves until interrupted.")
     drill.add_argument("scenario", nargs="?", default="bad-release",
                        help="scenario id or file (default: bad-release)")
-    drill.add_argument("--list", action="store_true", help="list the scenarios")
+    drill.add_argument("--list", action="store_true",
+                       help="list the scenarios: the user's (in the configuration folder's "
+                            "scenarios/, e.g. ~/.config/rollback-tui/scenarios), then the "
+                            "built-ins")
+    drill.add_argument("--schema", action="store_true",
+                       help="print the scenario format as JSON Schema, for editors")
     drill.add_argument("--serve", action="store_true", help="headless: the cluster only")
     drill.add_argument("--port", type=cli_values.port, default=0,
                        help="port (default: any free port)")
@@ -52,14 +57,24 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def _list() -> int:
-    from tui.drill.scenario import ScenarioError, load_scenario_bytes, scenario_files
+    from tui.drill.scenario import scenario_catalog
 
-    for path in scenario_files():
-        try:
-            scenario = load_scenario_bytes(path.read_bytes(), str(path))
-            print(f"{scenario.id:<16} {scenario.description}")
-        except ScenarioError as exc:
-            print(f"{path.stem:<16} INVALID: {str(exc).splitlines()[0]}")
+    folder = resolve_paths().scenarios_dir
+    for entry in scenario_catalog(folder):
+        origin = entry.origin + (", replaces the built-in" if entry.overrides else "")
+        where = f"  [{origin}: {entry.path}]" if entry.origin == "user" else ""
+        print(f"{entry.id:<22} {entry.description}{where}")
+    return EXIT_OK
+
+
+def _schema() -> int:
+    import json
+
+    from tui.drill.scenario import SCENARIO
+
+    print(json.dumps({"$schema": "https://json-schema.org/draft/2020-12/schema",
+                      "title": "rollback-tui drill scenario", **SCENARIO.json_schema()},
+                     indent=2, ensure_ascii=False))
     return EXIT_OK
 
 
@@ -67,6 +82,8 @@ def run(args: argparse.Namespace) -> int:
     """Run the drill command."""
     if args.list:
         return _list()
+    if args.schema:
+        return _schema()
     from tui.drill.cluster import DrillCluster
     from tui.drill.faults import Faults
     from tui.drill.scenario import ScenarioError, find_scenario
@@ -77,6 +94,11 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"rollback: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    try:  # every problem of the scenario file, before a drill folder or a TUI exists
+        scenario = find_scenario(args.scenario, resolve_paths().scenarios_dir)
+    except ScenarioError as exc:
+        print(f"rollback: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     from tui.app.launch import interactive
 
     if not args.serve and interactive():
@@ -84,11 +106,6 @@ def run(args: argparse.Namespace) -> int:
 
         return commands_tui.drill(args.scenario, speed=args.speed, faults=args.fault,
                                   seed=args.seed)
-    try:
-        scenario = find_scenario(args.scenario)
-    except ScenarioError as exc:
-        print(f"rollback: {exc}", file=sys.stderr)
-        return EXIT_USAGE
     from tui.adapters.journal import create_incident_dir
 
     # A folder of its own, made exclusively: two drills started in one second get -2, -3, ….

@@ -131,7 +131,7 @@ class Opener:
         from tui.drill.cluster import DrillInfo
         from tui.drill.scenario import find_scenario
 
-        scenario = find_scenario(scenario_name)
+        scenario = find_scenario(scenario_name, self.paths.scenarios_dir)
         info_data, process = self._start_drill_process(scenario_name, speed, faults or [], seed)
         info = DrillInfo(info_data["kubeconfig"], info_data["api"], info_data["prometheus"],
                          info_data.get("apps", {}), info_data["namespace"],

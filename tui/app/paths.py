@@ -1,4 +1,4 @@
-"""Where rollback-tui keeps its configuration, incidents and user runbooks.
+"""Where rollback-tui keeps its configuration, incidents, user runbooks and drill scenarios.
 
 Everything goes through platformdirs; `ROLLBACK_HOME` moves all of it under one folder
 (tests and CI set it so nothing touches the real home directory).
@@ -22,6 +22,7 @@ class Paths:
     data_dir: Path
     incidents_dir: Path
     runbooks_dir: Path
+    scenarios_dir: Path
 
 
 def resolve_paths(environ: os._Environ[str] | dict[str, str] | None = None) -> Paths:
@@ -42,4 +43,5 @@ def resolve_paths(environ: os._Environ[str] | dict[str, str] | None = None) -> P
         data_dir=data_dir,
         incidents_dir=data_dir / "incidents",
         runbooks_dir=config_dir / "runbooks",
+        scenarios_dir=config_dir / "scenarios",
     )

@@ -249,7 +249,10 @@ class DrillCluster:
         apply_defaults("deployments", deployment)
         created = self.store.create("deployments", deployment)
         rs: dict[str, Any] = {}
-        for number, rev in enumerate(revisions[:current], start=1):
+        # A rollout caught midway: the last revision already runs `updated_replicas` pods.
+        midway = None if rolled_out else spec.get("updated_replicas")
+        made = len(revisions) if midway is not None else current
+        for number, rev in enumerate(revisions[:made], start=1):
             historical = {**created, "metadata": {**created["metadata"], "annotations": {}},
                           "spec": {**created["spec"], "template": self._template(spec, rev)}}
             if rev.get("change_cause"):
@@ -258,14 +261,19 @@ class DrillCluster:
             # A rolled-out release went out `release_age` ago (when the metrics turn); the
             # revisions before it an hour apart.
             released = rolled_out and number == current and number >= 2
-            born = now - self._release_age() if released else \
+            born = now - self._release_age() if released or number > current else \
                 now - 3600 * (len(revisions) - number + 1)
             previous, rs = rs, self.controllers.create_revision(historical, number, rfc3339(born))
             replicas = spec["replicas"] if number == current else 0
+            if midway is not None and number >= current:
+                replicas = midway if number > current else spec["replicas"] - midway
+                if number > current:  # before its pods turned ready, the old ones served
+                    old_image = previous["spec"]["template"]["spec"]["containers"][0]["image"]
+                    self._replaced[rs["metadata"]["uid"]] = self._revisions[old_image]
             self.store.replace("replicasets", {**rs, "spec": {**rs["spec"], "replicas": replicas}})
             if released:
                 self._release(created, previous, rs, rev, born)
-        annotations = {REVISION: str(current)}
+        annotations = {REVISION: str(made)}
         if revisions[-1].get("change_cause"):
             annotations[CHANGE_CAUSE] = revisions[-1]["change_cause"]
         latest = self.store.require("deployments", spec["namespace"], spec["name"]).obj

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from tui.domain.schema import (
     Str,
 )
 from tui.domain.yamlload import load_nodes
+from tui.drill.scenario_truth import TRUTH, check_truth, child, completed
 
 SCENARIO_DIR = Path(__file__).resolve().parent / "scenarios"
 BEHAVIORS = ("healthy", "crashloop", "never-ready", "image-pull-error")
@@ -52,6 +53,9 @@ DEPLOYMENT = Obj((
     Field("pod_start_seconds", Num(), "seconds from creation to a started container"),
     Field("labels", MapOf(Str(templated=False)), "pod labels (default app: NAME)"),
     Field("paused", Bool(), "start paused"),
+    Field("updated_replicas", Int(minimum=0), "pods the last revision already runs at the "
+          "start, the rest still on the one before (a rollout caught midway; with paused: "
+          "true it stays there); only when rolled_out is false"),
     Field("rolled_out", Bool(), "the last revision is fully rolled out at start (default: "
           "it is rolling out)"),
     Field("revisions", ListOf(REVISION, min_items=1), "revision history, oldest first", True),
@@ -130,6 +134,8 @@ SCENARIO = Obj((
           "server binaries are installed)"),
     Field("release_age", Duration(), "how long ago the bad change went out (default 10m); "
           "the hour before it is synthesized history with the previous revision"),
+    Field("truth", TRUTH, "the ground truth a drill is scored against: the right decision, "
+          "strategy and end state (see Drill scenarios in README.md)"),
 ), what="the scenario")
 
 
@@ -146,6 +152,15 @@ class Scenario:
     def primary(self) -> dict[str, Any]:
         """The first deployment (the one the drill is about)."""
         return self.data.get("deployments", [{}])[0]
+
+    @property
+    def truth(self) -> dict[str, Any] | None:
+        """The validated `truth:` section (each target's image and version filled in from its
+        revision), or None for a scenario without ground truth."""
+        truth = self.data.get("truth")
+        if not isinstance(truth, dict):
+            return None
+        return completed(truth, self.data.get("deployments") or [])
 
 
 class ScenarioError(ValueError):
@@ -175,19 +190,90 @@ def _check(raw: dict[str, Any], root: Any, ck: Checker) -> None:
                 ck.at(root, f"{what} {item.get('name')!r} is in namespace "
                       f"{item.get('namespace')!r}, which the scenario does not create",
                       "one of: " + ", ".join(sorted(namespaces)))
+    for index, spec in enumerate(raw.get("deployments") or []):
+        if isinstance(spec, dict) and spec.get("updated_replicas") is not None:
+            _check_midway(spec, child(root, "deployments", index, "updated_replicas"), ck)
+    check_truth(raw, root, ck)
 
 
-def scenario_files() -> list[Path]:
-    """The shipped scenarios."""
-    return sorted(SCENARIO_DIR.glob("*.yaml"))
+def _check_midway(spec: dict[str, Any], node: Any, ck: Checker) -> None:
+    """updated_replicas needs a rollout in progress from one revision to the next."""
+    if spec.get("rolled_out"):
+        ck.at(node, f"deployment {spec.get('name')!r} is rolled_out: nothing is midway",
+              "rolled_out: false with updated_replicas")
+    elif len(spec.get("revisions") or []) < 2:
+        ck.at(node, f"deployment {spec.get('name')!r} has one revision: nothing to roll from",
+              "at least 2 revisions")
+    elif isinstance(spec.get("replicas"), int) and spec["updated_replicas"] > spec["replicas"]:
+        ck.at(node, f"{spec['updated_replicas']} updated of {spec['replicas']} replicas",
+              f"at most {spec['replicas']}")
 
 
-def find_scenario(name: str) -> Scenario:
-    """A shipped scenario by id, or a scenario file by path."""
+def scenario_files(folder: Path | None = None) -> list[Path]:
+    """The scenario files of `folder` (default: the shipped ones)."""
+    folder = SCENARIO_DIR if folder is None else folder
+    return sorted(folder.glob("*.yaml")) if folder.is_dir() else []
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    """One scenario as `rollback drill --list` shows it: valid or not, and where it is from."""
+
+    id: str
+    path: Path
+    origin: str  # "built-in" or "user"
+    scenario: Scenario | None
+    problems: tuple[str, ...] = ()
+    overrides: bool = False  # a user scenario with the id of a shipped one
+
+    @property
+    def description(self) -> str:
+        """The scenario's description, or its first problem."""
+        if self.scenario is None:
+            return "INVALID: " + (self.problems[0] if self.problems else "unreadable")
+        return self.scenario.description
+
+
+def _entry(path: Path, origin: str) -> CatalogEntry:
+    try:
+        scenario = load_scenario_bytes(path.read_bytes(), str(path))
+    except ScenarioError as exc:
+        return CatalogEntry(path.stem, path, origin, None, tuple(str(exc).splitlines()))
+    except OSError as exc:
+        return CatalogEntry(path.stem, path, origin, None,
+                            (f"{path}: cannot read: {exc.strerror or exc}",))
+    return CatalogEntry(scenario.id, path, origin, scenario)
+
+
+def scenario_catalog(user_dir: Path | None = None) -> list[CatalogEntry]:
+    """Every scenario by id: the user folder's first (they win over a shipped one with the
+    same id), then the shipped ones; sorted by id."""
+    found: dict[str, CatalogEntry] = {}
+    for path in scenario_files(user_dir) if user_dir is not None else []:
+        entry = _entry(path, "user")
+        found.setdefault(entry.id, entry)
+    for path in scenario_files():
+        entry = _entry(path, "built-in")
+        if entry.id in found:
+            found[entry.id] = replace(found[entry.id], overrides=True)
+        else:
+            found[entry.id] = entry
+    return [found[key] for key in sorted(found)]
+
+
+def find_scenario(name: str, user_dir: Path | None = None) -> Scenario:
+    """A scenario file by path, else by id: the user folder's first, then the shipped ones.
+
+    Raises ScenarioError with every problem of the file found, or naming the known ids.
+    """
     path = Path(name)
     if not path.is_file():
-        path = SCENARIO_DIR / f"{name}.yaml"
-    if not path.is_file():
-        known = ", ".join(p.stem for p in scenario_files())
-        raise ScenarioError(f"no scenario {name!r} (known: {known})")
+        catalog = scenario_catalog(user_dir)
+        entry = next((e for e in catalog if e.id == name), None)
+        if entry is None:
+            known = ", ".join(e.id for e in catalog)
+            where = f" in {user_dir} or the built-ins" if user_dir is not None else ""
+            raise ScenarioError(f"no scenario {name!r}{where} (known: {known}); "
+                                "rollback drill --list shows them")
+        path = entry.path
     return load_scenario_bytes(path.read_bytes(), str(path))
