@@ -239,11 +239,13 @@ class DrillCluster:
         revisions = spec["revisions"]
         rolled_out = spec.get("rolled_out", False)
         current = len(revisions) if rolled_out else len(revisions) - 1
+        # A deployment released long ago (its own release_age) has its history before that.
+        before = self._release_age(spec) if spec.get("release_age") else 0.0
         deployment = {
             "apiVersion": "apps/v1", "kind": "Deployment",
             "metadata": {"name": spec["name"], "namespace": spec["namespace"],
                          "labels": {"app": spec["name"]},
-                         "creationTimestamp": rfc3339(now - 3600 * (len(revisions) + 1))},
+                         "creationTimestamp": rfc3339(now - before - 3600 * (len(revisions) + 1))},
             "spec": {"replicas": spec["replicas"],
                      "selector": {"matchLabels": {"app": spec["name"],
                                                   **(spec.get("labels") or {})}},
@@ -267,7 +269,7 @@ class DrillCluster:
             # revisions before it an hour apart.
             released = rolled_out and number == current and number >= 2
             born = now - self._release_age(spec) if released else \
-                now - 3600 * (len(revisions) - number + 1)
+                now - before - 3600 * (len(revisions) - number + 1)
             previous, rs = rs, self.controllers.create_revision(historical, number, rfc3339(born))
             replicas = spec["replicas"] if number == current else 0
             self.store.replace("replicasets", {**rs, "spec": {**rs["spec"], "replicas": replicas}})
