@@ -52,8 +52,11 @@ def test_list_shows_the_builtins(run_cli) -> None:
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert {r["id"] for r in rows} == BUILTINS
     assert all(r["valid"] and r["origin"] == "builtin" for r in rows)
-    strategies = {r["strategy"] for r in rows}
-    assert strategies == BUILTINS  # one built-in per strategy, named after it
+    strategies = {r["id"]: r["strategy"] for r in rows}
+    # One built-in per strategy, named after it; gitops-revert is a Type 1 revert through Git.
+    assert set(strategies.values()) == BUILTINS - {"gitops-revert"}
+    assert all(strategies[s] == s for s in BUILTINS - {"gitops-revert"})
+    assert strategies["gitops-revert"] == "revert-deployment"
 
 
 def test_validate_builtins_ok(run_cli) -> None:

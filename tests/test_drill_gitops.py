@@ -192,7 +192,8 @@ def test_suspending_auto_sync_keeps_a_kubectl_undo(gitops, kubectl) -> None:
 @pytest.mark.parametrize(("method", "path", "body", "status", "says"), [
     ("POST", "/sync-policy", {"automated": "no"}, 400, "true or false"),
     ("POST", "/sync-policy", {"paused": True}, 400, "automated and self_heal"),
-    ("POST", "/revert", {"version": "9.9.9"}, 404, "version 9.9.9"),
+    ("POST", "/revert", {"version": "9.9.9"}, 404, "no commit deploying version 9.9.9"),
+    ("POST", "/revert", {"version": "2.3.1"}, 409, "conflicts with the later commit"),
     ("DELETE", "", None, 405, "is not served"),
     ("POST", "/nonsense", {}, 404, "is not served"),
 ])

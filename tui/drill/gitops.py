@@ -108,7 +108,7 @@ class GitOpsApp:
                     (c for c in reversed(self.commits) if c.revision["version"] == version
                      and not c.reverts), None))
             if target is None:
-                wanted = f"commit {sha}" if sha else f"a commit deploying version {version}"
+                wanted = f"commit {sha}" if sha else f"commit deploying version {version}"
                 return 404, {"error": f"no {wanted} in {self.repo} {self.path}", "hint":
                              f"GET the application for its history: {self._where()}"}
             done = next((c for c in self.commits if c.reverts == target.sha), None)
@@ -118,6 +118,12 @@ class GitOpsApp:
                                         f"{done.sha[:7]}; Git wants "
                                         f"{self.head.revision['version']}",
                              "application": self.describe()}
+            if target.revision != self.head.revision:
+                # One file, one line: reverting under a later change is a conflict in Git too.
+                return 409, {"error": f"reverting {target.sha[:7]} conflicts with the later "
+                                      f"commit {self.head.sha[:7]} (Git wants "
+                                      f"{self.head.revision['version']})",
+                             "hint": "revert the newest commit first"}
             parent = self._commit(target.parent)
             if parent is None:
                 return 409, {"error": f"cannot revert {target.sha[:7]}: it is the first commit "
