@@ -11,7 +11,7 @@ from conftest import REPO
 import tui
 
 BUILTINS = {"revert-deployment", "database-rollback", "blue-green-switchback",
-            "feature-flag-disable", "full-system-rollback"}
+            "feature-flag-disable", "full-system-rollback", "gitops-revert"}
 MESSAGE = re.compile(r"^(?P<file>.+):(?P<line>\d+):(?P<col>\d+): (?P<msg>.+) \(expected .+\)$")
 
 
@@ -46,21 +46,24 @@ def test_python_dash_m_is_the_same_command(run_cli) -> None:
     assert result.stdout == run_cli("--version").stdout
 
 
-def test_list_shows_the_five_builtins(run_cli) -> None:
+def test_list_shows_the_builtins(run_cli) -> None:
     result = run_cli("runbooks", "list", "--json")
     assert result.returncode == 0
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert {r["id"] for r in rows} == BUILTINS
     assert all(r["valid"] and r["origin"] == "builtin" for r in rows)
-    strategies = {r["strategy"] for r in rows}
-    assert strategies == BUILTINS  # one built-in per strategy, named after it
+    strategies = {r["id"]: r["strategy"] for r in rows}
+    # One built-in per strategy, named after it; gitops-revert is a Type 1 revert through Git.
+    assert set(strategies.values()) == BUILTINS - {"gitops-revert"}
+    assert all(strategies[s] == s for s in BUILTINS - {"gitops-revert"})
+    assert strategies["gitops-revert"] == "revert-deployment"
 
 
 def test_validate_builtins_ok(run_cli) -> None:
     result = run_cli("runbooks", "validate")
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout == ""
-    assert "5 file(s) checked, no problems" in result.stderr
+    assert f"{len(BUILTINS)} file(s) checked, no problems" in result.stderr
 
 
 def test_validate_reports_every_problem_and_exits_2(run_cli, tmp_path: Path) -> None:

@@ -33,7 +33,7 @@ def test_wheel_install_finds_builtins(tmp_path: Path) -> None:
     listed = run("runbooks", "list", "--json")
     assert listed.returncode == 0, listed.stderr
     rows = [json.loads(line) for line in listed.stdout.splitlines()]
-    assert len(rows) == 5
+    assert len(rows) == 6
     assert all(Path(r["path"]).resolve().is_relative_to(target.resolve()) for r in rows)
     validated = run("runbooks", "validate")
     assert validated.returncode == 0, validated.stdout + validated.stderr

@@ -21,6 +21,7 @@ from tui.drill.defaults import apply_defaults
 from tui.drill.endpointslices import EndpointsController
 from tui.drill.faults import Faults
 from tui.drill.flagapi import FlagAPI
+from tui.drill.gitops import GitOpsAPI, gitops_apps
 from tui.drill.history import ServedSpan, record_release, served_periods, served_spans
 from tui.drill.httpserver import DrillHTTPServer, QuietLog, Request, Response, json_response
 from tui.drill.nodes import NODE_IP, Nodes
@@ -103,6 +104,7 @@ class DrillCluster:
         self.database_error = ""
         # ReplicaSet uid -> the behaviour of the pods its release replaced (traffic history).
         self._replaced: dict[str, Behavior] = {}
+        self.gitops: GitOpsAPI | None = None  # the simulated Argo CD, when the scenario has one
 
     # ---- scenario --------------------------------------------------------------------------
     def _behaviors(self) -> dict[str, Behavior]:
@@ -168,9 +170,14 @@ class DrillCluster:
                                        "targetPort": svc.get("target_port", 8080)}]}}
             apply_defaults("services", obj, f"10.96.{index // 200}.{index % 200 + 10}")
             self.store.create("services", obj)
-            self.traffic.add_service(svc["name"], svc["namespace"], svc.get("request_rate", 40))
+            self.traffic.add_service(svc["name"], svc["namespace"], svc.get("request_rate", 40),
+                                     tuple((d["service"], d.get("share", 1.0))
+                                           for d in svc.get("depends_on") or []))
         for spec in data.get("deployments") or []:
             self._bootstrap_deployment(spec, now)
+        if data.get("gitops"):
+            self.gitops = gitops_apps(self.store, self.clock, data["gitops"],
+                                      data["deployments"], self._template, self._release_age())
         self.controllers.warm = True
         self.controllers.tick()
         self.controllers.tick()
@@ -199,8 +206,9 @@ class DrillCluster:
                    "status": {"loadBalancer": {"ingress": [{"ip": NODE_IP}]}}}
             self.store.create("ingresses", obj)
 
-    def _release_age(self) -> float:
-        return parse_duration(self.scenario.data.get("release_age", "10m"))
+    def _release_age(self, deployment: dict[str, Any] | None = None) -> float:
+        return parse_duration((deployment or {}).get("release_age")
+                              or self.scenario.data.get("release_age", "10m"))
 
     def _backfill(self, now: float) -> None:
         """Synthesize the traffic of the hour before the release and of the time since, as the
@@ -231,11 +239,13 @@ class DrillCluster:
         revisions = spec["revisions"]
         rolled_out = spec.get("rolled_out", False)
         current = len(revisions) if rolled_out else len(revisions) - 1
+        # A deployment released long ago (its own release_age) has its history before that.
+        before = self._release_age(spec) if spec.get("release_age") else 0.0
         deployment = {
             "apiVersion": "apps/v1", "kind": "Deployment",
             "metadata": {"name": spec["name"], "namespace": spec["namespace"],
                          "labels": {"app": spec["name"]},
-                         "creationTimestamp": rfc3339(now - 3600 * (len(revisions) + 1))},
+                         "creationTimestamp": rfc3339(now - before - 3600 * (len(revisions) + 1))},
             "spec": {"replicas": spec["replicas"],
                      "selector": {"matchLabels": {"app": spec["name"],
                                                   **(spec.get("labels") or {})}},
@@ -261,8 +271,8 @@ class DrillCluster:
             # A rolled-out release went out `release_age` ago (when the metrics turn); the
             # revisions before it an hour apart.
             released = rolled_out and number == current and number >= 2
-            born = now - self._release_age() if released or number > current else \
-                now - 3600 * (len(revisions) - number + 1)
+            born = now - self._release_age(spec) if released or number > current else \
+                now - before - 3600 * (len(revisions) - number + 1)
             previous, rs = rs, self.controllers.create_revision(historical, number, rfc3339(born))
             replicas = spec["replicas"] if number == current else 0
             if midway is not None and number >= current:
@@ -296,6 +306,8 @@ class DrillCluster:
                 self.endpoint_objects.sync()
                 self.nodes.tick(self.clock.now())
                 self.traffic.tick(self.clock.now())
+                if self.gitops is not None:
+                    self.gitops.tick(self.clock.now())
                 self._scheduled()
             except Exception as exc:  # noqa: BLE001 - the simulation must keep running
                 self.errors.exception("simulation tick", exc)
@@ -429,6 +441,8 @@ class DrillCluster:
         parts = request.path.split("/", 3)  # ['', 'apps', SERVICE, REST]
         service = parts[2] if len(parts) > 2 else ""
         rest = "/" + parts[3] if len(parts) > 3 else "/"
+        if service == "gitops" and self.gitops is not None:
+            return self.gitops.route(request, rest)
         if service not in self.traffic.services:
             return json_response(404, {"error": f"no simulated service {service!r}"})
         if rest == "/metrics":

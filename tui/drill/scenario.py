@@ -59,7 +59,15 @@ DEPLOYMENT = Obj((
     Field("rolled_out", Bool(), "the last revision is fully rolled out at start (default: "
           "it is rolling out)"),
     Field("revisions", ListOf(REVISION, min_items=1), "revision history, oldest first", True),
+    Field("release_age", Duration(), "how long ago its last revision went out (default: the "
+          "scenario's release_age)"),
 ), what="a deployment")
+
+DEPENDENCY = Obj((
+    _s("service", "the service called", True),
+    Field("share", Num(), "share of requests that call it (default 1): they fail and wait as "
+          "its do"),
+), what="a dependency")
 
 SERVICE = Obj((
     _s("name", "Service name", True),
@@ -68,7 +76,20 @@ SERVICE = Obj((
     Field("port", Int(minimum=1), "service port (default 80)"),
     Field("target_port", Int(minimum=1), "target port (default 8080)"),
     Field("request_rate", Num(), "requests per second of simulated traffic (default 40)"),
+    Field("depends_on", ListOf(DEPENDENCY), "services it calls (one level deep)"),
 ), what="a service")
+
+GITOPS = Obj((
+    _s("application", "Argo CD application name", True),
+    _s("deployment", "the Deployment it syncs (default: the application name)"),
+    _s("repo", "Git repository URL shown by the API"),
+    _s("path", "path in the repository (default apps/APPLICATION)"),
+    _s("project", "Argo CD project (default default)"),
+    Field("automated", Bool(), "auto-sync Git changes (default true)"),
+    Field("self_heal", Bool(), "re-apply Git over live changes (default true)"),
+    Field("sync_delay", Duration(), "scenario time before an out-of-sync state is synced "
+          "(default 30s)"),
+), what="a GitOps application")
 
 CONFIGMAP = Obj((
     _s("name", "ConfigMap name", True),
@@ -130,6 +151,7 @@ SCENARIO = Obj((
     Field("faults", ListOf(Str(templated=False)), "faults in force from the start"),
     Field("schedule", ListOf(SCHEDULED), "faults injected later"),
     Field("params", MapOf(Str(templated=False)), "runbook parameter values that fit"),
+    Field("gitops", ListOf(GITOPS), "Argo CD applications syncing deployments from Git"),
     Field("database", DATABASE, "a throwaway PostgreSQL started with the drill (when its "
           "server binaries are installed)"),
     Field("release_age", Duration(), "how long ago the bad change went out (default 10m); "
@@ -193,6 +215,20 @@ def _check(raw: dict[str, Any], root: Any, ck: Checker) -> None:
     for index, spec in enumerate(raw.get("deployments") or []):
         if isinstance(spec, dict) and spec.get("updated_replicas") is not None:
             _check_midway(spec, child(root, "deployments", index, "updated_replicas"), ck)
+    services = {s.get("name") for s in raw.get("services") or [] if isinstance(s, dict)}
+    for svc in raw.get("services") or []:
+        for dependency in (svc or {}).get("depends_on") or []:
+            if (dependency or {}).get("service") not in services - {svc.get("name")}:
+                ck.at(root, f"service {svc.get('name')!r} depends on "
+                      f"{(dependency or {}).get('service')!r}, which is not another service "
+                      "of the scenario", "one of: " + ", ".join(sorted(map(str, services))))
+    deployments = {d.get("name") for d in raw.get("deployments") or [] if isinstance(d, dict)}
+    for app in raw.get("gitops") or []:
+        name = (app or {}).get("deployment") or (app or {}).get("application")
+        if name not in deployments:
+            ck.at(root, f"GitOps application {(app or {}).get('application')!r} syncs "
+                  f"deployment {name!r}, which the scenario does not create",
+                  "one of: " + ", ".join(sorted(map(str, deployments))))
     check_truth(raw, root, ck)
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import math
 import threading
 from collections import deque
-from collections.abc import Callable, Hashable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from tui.drill.endpoints import Endpoints, Serving
@@ -30,6 +30,7 @@ class ServiceTraffic:
     name: str
     namespace: str
     request_rate: float
+    depends_on: tuple[tuple[str, float], ...] = ()  # (callee service, share of requests)
     requests: dict[tuple[str, str], float] = field(default_factory=dict)  # (code, version)
     buckets: dict[str, list[float]] = field(default_factory=dict)  # version -> cumulative
     sums: dict[str, float] = field(default_factory=dict)
@@ -50,6 +51,15 @@ def _group(behaviors: list[Behavior]) -> dict[Behavior, int]:
     for behavior in behaviors:
         groups[behavior] = groups.get(behavior, 0) + 1
     return groups
+
+
+def _health(groups: Mapping[Behavior, int]) -> tuple[float, float]:
+    """Error ratio and p95 of a service's endpoints now (no endpoint: every call fails)."""
+    total = sum(groups.values())
+    if not total:
+        return 1.0, 0.0
+    return (sum(b.error_ratio * n for b, n in groups.items()) / total,
+            sum(b.latency_p95 * n for b, n in groups.items()) / total)
 
 
 def _exponential_cdf(le: float, p95: float) -> float:
@@ -74,10 +84,33 @@ class Traffic:
         self._last_tick: float | None = None
         self._last_sample = 0.0
 
-    def add_service(self, name: str, namespace: str, request_rate: float) -> None:
-        """Simulate traffic for a Service."""
-        self.services[name] = ServiceTraffic(name, namespace, request_rate)
+    def add_service(self, name: str, namespace: str, request_rate: float,
+                    depends_on: tuple[tuple[str, float], ...] = ()) -> None:
+        """Simulate traffic for a Service; `depends_on` (callee, share): that share of its
+        requests call the callee, and fail or wait as the callee's do."""
+        self.services[name] = ServiceTraffic(name, namespace, request_rate, depends_on)
         self.routes.add_service(name, namespace)
+
+    def _depend(self, service: str, groups: dict[Behavior, int],
+                callee_groups: Callable[[str], Mapping[Behavior, int]]) -> dict[Behavior, int]:
+        """A caller's endpoint behaviours with its callees' failures and latency added.
+
+        One level deep: a callee's own callees do not count (scenarios need no chains), so
+        a cycle cannot recurse."""
+        depends_on = self.services[service].depends_on if service in self.services else ()
+        if not depends_on or not groups:
+            return groups
+        passed, extra_latency = 1.0, 0.0
+        for callee, share in depends_on:
+            errors, p95 = _health(callee_groups(callee))
+            passed *= 1 - share * errors
+            extra_latency += share * p95
+        adjusted: dict[Behavior, int] = {}
+        for behavior, count in groups.items():
+            key = replace(behavior, error_ratio=1 - (1 - behavior.error_ratio) * passed,
+                          latency_p95=behavior.latency_p95 + extra_latency)
+            adjusted[key] = adjusted.get(key, 0) + count
+        return adjusted
 
     def endpoints(self, service: str) -> list[tuple[dict[str, Any], Behavior]]:
         """Ready pods the Service selects, with their (flag-adjusted) behaviour (every pod)."""
@@ -85,9 +118,14 @@ class Traffic:
                 for pod, behavior in self.routes.pods(service)]
 
     def groups(self, service: str) -> dict[Behavior, int]:
-        """How many ready pods behind the Service behave each way (flags applied), in the order
-        of the earliest created pod of each."""
+        """How many ready pods behind the Service behave each way (flags and the services it
+        depends on applied), in the order of the earliest created pod of each."""
+        return self._depend(service, self._own_groups(service), self._own_groups)
+
+    def _own_groups(self, service: str) -> dict[Behavior, int]:
         found: dict[Behavior, int] = {}
+        if service not in self.services:
+            return found
         for pod, behavior, count in self.routes.groups(service):
             adjusted = self.modifiers(service, pod, behavior)
             found[adjusted] = found.get(adjusted, 0) + count
@@ -127,7 +165,9 @@ class Traffic:
         """
         with self.lock:
             for start, end, behaviors in periods:
-                groups = {name: _group(found) for name, found in behaviors.items()}
+                own = {name: _group(found) for name, found in behaviors.items()}
+                groups = {name: self._depend(name, grouped, lambda s, own=own: own.get(s, {}))
+                          for name, grouped in own.items()}
                 t = start
                 while t < end:
                     if self._last_tick is not None:
