@@ -13,7 +13,7 @@ from typing import Any
 from tui.adapters.drill_link import DrillLink, DrillLinkError
 from tui.adapters.kube_types import KubeError
 from tui.domain import incident as ev
-from tui.session.core import SessionCore
+from tui.session.core import SessionCore, SessionError
 
 TWIST_FIELDS = ("seq", "event", "detail", "source", "fired_at", "scenario_seconds")
 REPORT_TEXT_LIMIT = 4  # reports quoted in the warning; the rest are counted
@@ -56,6 +56,32 @@ class TwistsMixin(SessionCore):
             return self._sync_twists()
         finally:
             self._twists_lock.release()
+
+    def twist_catalogue(self) -> list[dict[str, Any]]:
+        """The twists this incident's drill can fire ({"event", "argument", "detail"} each);
+        SessionError when the drill does not answer. Blocking."""
+        try:
+            answer = DrillLink(self.kube.api_client).get("/drill/twists")
+            return [dict(k) for k in answer["catalogue"]]
+        except (DrillLinkError, KubeError) as exc:
+            raise SessionError(f"no twists: {exc}") from None
+        except (KeyError, TypeError, AttributeError):
+            raise SessionError("no twists: the cluster's answer has no catalogue; is this "
+                               "incident's cluster a drill?") from None
+
+    def fire_twist(self, event: str) -> dict[str, Any]:
+        """Fire a twist now as the facilitator (`user-reports=3`), then journal what fired;
+        returns the drill's record of it. SessionError when the drill refuses or is gone."""
+        if not self.state.drill and not self.config.drill:
+            raise SessionError(f"incident {self.incident_id} is not a drill: twists exist only "
+                               "in drills")
+        try:
+            fired = DrillLink(self.kube.api_client).post(
+                "/drill/twists", {"event": event, "source": "facilitator"})
+        except (DrillLinkError, KubeError) as exc:
+            raise SessionError(f"twist {event} not fired: {exc}") from None
+        self.sync_twists()
+        return dict(fired) if isinstance(fired, dict) else {}
 
     def _sync_twists(self) -> list[dict[str, Any]]:
         try:
