@@ -34,8 +34,9 @@ def _twist_lines(app: Any) -> list[str]:
 
 async def test_facilitator_key_fires_a_twist_that_reaches_the_timeline(drill, rollback_home: Path
                                                                        ) -> None:
-    from screens.twist_picker import TwistPickerScreen
     from textual.widgets import OptionList
+
+    from screens.twist_picker import TwistPickerScreen
 
     cluster, info = drill("bad-release", speed=SPEED)
     app = _app(info)
