@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from conftest import REPO, rollback_argv
+from conftest import REPO, rollback_argv, wait_for
 
 from tui.adapters.journal import load_state, read_journal
 from tui.domain import incident as ev
@@ -154,6 +154,31 @@ def test_cli_fires_a_twist_in_the_drill_of_a_headless_incident(drill, rollback_h
     assert [line.split()[0] for line in listed.stdout.splitlines()] == [
         "second-service-degrades[=SERVICE]", "prometheus-down", "rbac-denies-patch",
         "user-reports[=N]", "status-update-due", "good-pod-fails"]
+
+
+def test_headless_run_journals_the_twists_the_scenario_schedules(drill, tmp_path: Path,
+                                                                rollback_home: Path) -> None:
+    import yaml
+
+    scenario = yaml.safe_load((REPO / "tui/drill/scenarios/bad-release.yaml").read_text())
+    scenario["twists"] = [{"at": "0s", "event": "user-reports=2"},
+                          {"at": "0s", "event": "status-update-due"}]
+    path = tmp_path / "twisted.yaml"
+    path.write_text(yaml.safe_dump(scenario))
+    cluster, info = drill(str(path))
+    wait_for("the scheduled twists", lambda: len(cluster.twists.fired) == 2)
+    params = [f"-p{k}={v}" for k, v in info.extra["params"].items() if k in (
+        "namespace", "deployment", "service", "to_revision", "expected_version",
+        "health_url", "version_url", "prometheus_url")]
+    run = _rollback("run", "revert-deployment", "--kubeconfig", info.kubeconfig, "--headless",
+                    "--dry-run", "--yes", "--time-scale", "20", *params)
+    assert run.returncode == 0, run.stderr
+    assert "twist #1 user-reports (schedule): 2 user reports arrive" in run.stdout
+    assert "warning: 2 user reports arrived: " in run.stdout
+    assert "twist #2 status-update-due (schedule)" in run.stdout
+    folder = next((rollback_home / "data" / "incidents").iterdir())
+    state, _ = load_state(folder)
+    assert [(t["seq"], t["source"]) for t in state.twists] == [(1, "schedule"), (2, "schedule")]
 
 
 def test_cli_refuses_an_incident_that_is_not_a_drill(tmp_path: Path, rollback_home: Path

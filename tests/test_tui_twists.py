@@ -42,6 +42,8 @@ async def test_facilitator_key_fires_a_twist_that_reaches_the_timeline(drill, ro
     app = _app(info)
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, "the drill connection", lambda: app.session.state.drill)
+        palette = [c.title for c in app.get_system_commands(app.screen)]
+        assert "Fire a twist (drill) (^f)" in palette
         await pilot.press("ctrl+f")
         picker = await until(pilot, "the twist dialog",
                              lambda: isinstance(app.screen, TwistPickerScreen) and app.screen)
