@@ -31,7 +31,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
                     "(kubeconfig, api, prometheus, apps, namespace, deployment, scenario, "
                     "params, run_command: the runbook's unattended run for bash -c, env: the "
                     "environment it needs) once ready and serves until interrupted.",
-        epilog=drill_subcommands.epilog(), formatter_class=argparse.RawDescriptionHelpFormatter)
+        epilog=drill_subcommands.epilog())
     drill_subcommands.install(drill)
     drill.add_argument("scenario", nargs="?", default="bad-release",
                        help="scenario id or file (default: bad-release)")

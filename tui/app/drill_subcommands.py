@@ -21,11 +21,10 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
 
 
 def epilog() -> str:
-    """The subcommands, for `rollback drill --help`."""
-    width = max(len(name) for name in SUBCOMMANDS)
-    lines = [f"  rollback drill {name:<{width}}  {text}" for name, (_, text) in
-             SUBCOMMANDS.items()]
-    return "subcommands (rollback drill NAME --help):\n" + "\n".join(lines)
+    """The subcommands, for `rollback drill --help` (one paragraph: argparse wraps it)."""
+    listed = "; ".join(f"rollback drill {name}: {text}" for name, (_, text) in
+                       SUBCOMMANDS.items())
+    return f"Subcommands (each with --help): {listed}."
 
 
 def install(drill: argparse.ArgumentParser) -> None:
