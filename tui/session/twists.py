@@ -17,6 +17,7 @@ from tui.session.core import SessionCore, SessionError
 
 TWIST_FIELDS = ("seq", "event", "detail", "source", "fired_at", "scenario_seconds")
 REPORT_TEXT_LIMIT = 4  # reports quoted in the warning; the rest are counted
+_MAKING_LOCK = threading.Lock()  # two threads' first syncs make one lock, not two
 
 
 def news(twist: dict[str, Any], reports: list[dict[str, Any]]) -> str:
@@ -48,8 +49,9 @@ class TwistsMixin(SessionCore):
         once as a warning (until it answers again), never raised. Blocking: call off the UI."""
         if not self.state.drill or self.read_only:
             return []
-        if self._twists_lock is None:
-            self._twists_lock = threading.Lock()
+        with _MAKING_LOCK:
+            if self._twists_lock is None:
+                self._twists_lock = threading.Lock()
         if not self._twists_lock.acquire(blocking=False):
             return []  # another thread is syncing right now
         try:
