@@ -89,6 +89,7 @@ class IncidentScreen(Screen[None]):
         Binding("n", "note", "Note", id="note"),
         Binding("t", "timeline", "Timeline", id="timeline"),
         Binding("c", "comms", "Comms", id="comms"),
+        Binding("ctrl+f", "facilitate", "Fire a twist (drill)", id="facilitate", show=False),
         Binding("1", "evidence('pods')", "Pods tab", id="evidence_pods", show=False),
         Binding("2", "evidence('metrics')", "Metrics tab", id="evidence_metrics", show=False),
         Binding("3", "evidence('rollout')", "Rollout tab", id="evidence_rollout", show=False),
@@ -263,7 +264,17 @@ class IncidentScreen(Screen[None]):
             return self.writable
         if action == "comms":
             return self.session is not None
+        if action == "facilitate":
+            from tui.app.twist_sync import is_drill
+
+            return self.writable and is_drill(self.session)
         return True
+
+    def action_facilitate(self) -> None:
+        """A drill's facilitator fires a twist (the catalogue in a dialog)."""
+        from tui.app.twist_sync import facilitate
+
+        facilitate(self.rollback_app)
 
     def action_note(self) -> None:
         """Add a note to the incident (journaled)."""

@@ -49,6 +49,8 @@ def drill_text(drill: DrillHandle) -> Text:
     text.append(f"  export KUBECONFIG={inert(drill.kubeconfig)}\n", style="bold")
     text.append(f"  alias kubectl='kubectl --cache-dir {inert(drill.kubectl_cache_dir)}'\n")
     text.append("  kubectl get pods -w\n  kubectl rollout history deployment/checkout\n")
+    text.append("\nFacilitator: ctrl+f fires a twist now (or rollback drill twist INCIDENT "
+                "EVENT from a shell; --list shows them).\n")
     return text
 
 

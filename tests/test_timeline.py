@@ -191,6 +191,11 @@ CASES: list[tuple[str, dict[str, Any], str, EventCategory, Symbol, EventSeverity
     ("comms.sent", {"template": "status_page", "channel": "statuspage",
                     "text": "Resolved"},
      "status page sent to statuspage: Resolved", EventCategory.COMMS, Symbol.OK, EventSeverity.OK),
+    ("drill.twist", {"seq": 2, "event": "prometheus-down", "source": "facilitator",
+                     "detail": "the Prometheus API stops answering (HTTP 503)",
+                     "fired_at": "2026-11-30T04:12:07Z", "scenario_seconds": 300.0},
+     "TWIST prometheus-down: the Prometheus API stops answering (HTTP 503) (facilitator)",
+     EventCategory.DRILL, Symbol.WARNING, EventSeverity.WARNING),
 ]
 
 

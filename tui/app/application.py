@@ -25,6 +25,7 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
 import screens
+from tui.app import twist_sync
 from tui.domain.safe_text import inert
 from tui.domain.status import IncidentStatus, Phase
 
@@ -185,6 +186,7 @@ class RollbackApp(App[int]):
             self.follow_journal()
         if self.context.live_feeds:
             self.call_after_refresh(self.start_feeds, session)
+            self._twist_timer = twist_sync.start(self, session, self._twist_timer)
 
     # ---- live feeds: started after the first paint (they import the Kubernetes client) -------
     def start_feeds(self, session: IncidentSession) -> None:
@@ -216,6 +218,7 @@ class RollbackApp(App[int]):
         self._feeds_stop = self._metrics_stop = None
 
     feeds: Any = None
+    _twist_timer: Any = None
     _feeds_stop: threading.Event | None = None
     _metrics_stop: Any = None
 
@@ -240,6 +243,7 @@ class RollbackApp(App[int]):
         if isinstance(event, Journaled):
             self.timeline.append(describe(event.event))
             self.incident = event.state
+            twist_sync.toast(self, event)
         # Screens get every event too (step output streams to the step card).
         if self.screen_stack:
             self.screen.post_message(SessionEventArrived(event))

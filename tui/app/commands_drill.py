@@ -13,7 +13,7 @@ import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from tui.app import cli_values
+from tui.app import cli_values, drill_subcommands
 from tui.app.paths import resolve_paths
 
 if TYPE_CHECKING:
@@ -30,7 +30,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
         description="Start the drill cluster for a scenario. --serve prints one JSON line "
                     "(kubeconfig, api, prometheus, apps, namespace, deployment, scenario, "
                     "params, run_command: the runbook's unattended run for bash -c, env: the "
-                    "environment it needs) once ready and serves until interrupted.")
+                    "environment it needs) once ready and serves until interrupted.",
+        epilog=drill_subcommands.epilog())
+    drill_subcommands.install(drill)
     drill.add_argument("scenario", nargs="?", default="bad-release",
                        help="scenario id or file (default: bad-release)")
     drill.add_argument("--list", action="store_true",
@@ -80,6 +82,8 @@ def _schema() -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Run the drill command."""
+    if drill_subcommands.chosen(args):
+        return drill_subcommands.run(args)
     if args.list:
         return _list()
     if args.schema:

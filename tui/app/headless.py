@@ -129,6 +129,10 @@ class HeadlessDriver:
             self.print.emit("baseline", f"baseline {data.get('metric')}: mean "
                             f"{float(data.get('mean', 0)):.4g} {unit}",
                             metric=data.get("metric"), mean=data.get("mean"))
+        elif journaled.event.type == ev.DRILL_TWIST:
+            self.print.emit("twist", f"twist #{data.get('seq')} {data.get('event')} "
+                            f"({data.get('source')}): {data.get('detail')}", seq=data.get("seq"),
+                            event=data.get("event"), source=data.get("source"))
         elif journaled.event.type == ev.TARGET_RESOLVED:
             self.print.emit("target", f"target {data.get('deployment')}: revision "
                             f"{data.get('revision')} ({data.get('version')}), live revision "
@@ -237,6 +241,7 @@ class HeadlessDriver:
         total = len(self.runbook.steps)
         numbers = {s.id: n for n, s in enumerate(self.runbook.steps, 1)}
         while (step := session.next_step()) is not None:
+            session.sync_twists()  # a drill's twists land in the journal between steps
             if session.cancel.is_set():
                 session.record(ev.RUN_INTERRUPTED, {"before_step": step.id})
                 self.print.emit("interrupted", f"interrupted before step {step.id}; the "
@@ -281,6 +286,7 @@ class HeadlessDriver:
 
     def _summary(self, session: IncidentSession, stopped: str | None) -> int:
         """Print the seed's status with the counts; resolve when nothing is left open."""
+        session.sync_twists()
         state = session.state
         counts = {s: 0 for s in (StepStatus.OK, StepStatus.SKIPPED, StepStatus.FAILED,
                                  StepStatus.INTERRUPTED)}

@@ -107,6 +107,14 @@ class Cadence:
         return max(now - self.due_at, 0.0) if self.due_at is not None else 0.0
 
 
+def _asked_for(state: IncidentState, since: float | None) -> float | None:
+    """When a drill's status-update-due twist asked for an update not sent since."""
+    asked = [moment for twist in state.twists if twist.get("event") == "status-update-due"
+             and (moment := epoch(twist.get("journaled_at"))) is not None
+             and (since is None or moment > since)]
+    return max(asked) if asked else None
+
+
 def cadence(state: IncidentState, runbook: Runbook) -> Cadence:
     """The status-update clock of an incident (no update is due once it is resolved)."""
     every = update_every(runbook)
@@ -123,6 +131,9 @@ def cadence(state: IncidentState, runbook: Runbook) -> Cadence:
         since, what = epoch(state.opened_at), "the opening"
     resolved = state.status is IncidentStatus.RESOLVED
     due_at = since + every if since is not None and not resolved else None
+    asked = _asked_for(state, since)
+    if due_at is not None and asked is not None:
+        due_at = min(due_at, asked)
     return Cadence(every, since, what, due_at, number)
 
 

@@ -37,6 +37,7 @@ class EventCategory(StrEnum):
     COMMS = "comms"
     SESSION = "session"
     JOURNAL = "journal"
+    DRILL = "drill"
 
 
 class EventSeverity(StrEnum):
@@ -348,6 +349,13 @@ def _torn_tail(d: Mapping[str, Any], actor: str) -> Described:
     return C.JOURNAL, S.WARNING, V.WARNING, _colon(text, _brief(d.get("reason")))
 
 
+def _drill_twist(d: Mapping[str, Any], actor: str) -> Described:
+    head = f"TWIST {_brief(d.get('event'), 60) or '?'}"
+    source = _brief(d.get("source"), 40)
+    return C.DRILL, S.WARNING, V.WARNING, _colon(head, _brief(d.get("detail"))) + (
+        f" ({source})" if source else "")
+
+
 def _comms(sent: bool) -> Callable[[Mapping[str, Any], str], Described]:
     def describe_comms(d: Mapping[str, Any], actor: str) -> Described:
         what = _brief(d.get("template"), 60).replace("_", " ") or "message"
@@ -385,6 +393,7 @@ DESCRIBERS: dict[str, Callable[[Mapping[str, Any], str], Described]] = {
     "journal.torn_tail_quarantined": _torn_tail,
     "comms.drafted": _comms(sent=False),
     "comms.sent": _comms(sent=True),
+    "drill.twist": _drill_twist,
 }
 
 

@@ -31,6 +31,7 @@ from tui.drill.scenario import Scenario
 from tui.drill.store import Store
 from tui.drill.tls import DrillTLS, make_tls
 from tui.drill.traffic import Traffic
+from tui.drill.twists import Twists
 
 TICK = 0.1
 HISTORY = 3600.0  # synthesized traffic history before the release
@@ -99,6 +100,7 @@ class DrillCluster:
             ((parse_duration(e["at"]), e["fault"]) for e in scenario.data.get("schedule") or []),
             key=lambda item: item[0])
         self.started_at = 0.0
+        self.twists = Twists(self)
         spec = scenario.data.get("database")
         self.database = DrillDatabase(spec, folder) if spec else None
         self.database_error = ""
@@ -127,7 +129,7 @@ class DrillCluster:
         return Behavior(version=image.rsplit(":", 1)[-1] if ":" in image else "latest")
 
     def _flagged(self, service: str, pod: dict[str, Any], behavior: Behavior) -> Behavior:
-        return self.flags.adjust(service, pod, behavior)
+        return self.twists.adjust(service, self.flags.adjust(service, pod, behavior))
 
     def _template(self, spec: dict[str, Any], rev: dict[str, Any]) -> dict[str, Any]:
         labels = {"app": spec["name"], **(spec.get("labels") or {}), **(rev.get("labels") or {})}
@@ -319,6 +321,7 @@ class DrillCluster:
         while self._schedule and self._schedule[0][0] <= elapsed:
             _, fault = self._schedule.pop(0)
             self.faults.apply(fault)
+        self.twists.tick()
 
     def start(self) -> DrillInfo:
         """Build the starting state and serve; returns where everything is."""
@@ -430,6 +433,8 @@ class DrillCluster:
         if request.path == "/drill/compact" and request.method == "POST":
             self.store.compact()
             return json_response(200, {"oldest": self.store.oldest_watchable()})
+        if request.path in ("/drill/twists", "/drill/reports"):
+            return self.twists.route(request)
         if request.path == "/drill/info":
             return Response(200, self.info().to_json().encode())
         return json_response(404, {"error": f"no admin endpoint {request.path}"})

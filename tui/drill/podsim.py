@@ -209,6 +209,21 @@ class PodLifecycles:
         self.logs.stopped(_key(pod), now, SIGTERM_LINE)
         self._event(pod, sim, now, "Killing", f"Stopping container {self._container(pod)}")
 
+    def fail_readiness(self, key: PodKey, seconds: float) -> bool:
+        """Make a ready pod's readiness probe fail for `seconds` of scenario time (a drill
+        twist), then pass again; whether the pod was ready (store lock held)."""
+        sim, entry = self.sims.get(key), self.store.get("pods", *key)
+        if sim is None or entry is None or not sim.ready or sim.stage != "running":
+            return False
+        now, pod = self.clock.now(), entry.obj
+        sim.ready, sim.ready_since = False, now
+        sim.next_at = now + self.clock.scaled(seconds)  # _step turns a running pod ready again
+        self._schedule(key, sim)
+        self._event(pod, sim, now, "Unhealthy", "Readiness probe failed: HTTP probe failed with "
+                    "statuscode: 503", "Warning")
+        self.store.replace("pods", {**pod, "status": self._status(pod, sim)})
+        return True
+
     @staticmethod
     def _container(pod: dict[str, Any]) -> str:
         return pod["spec"]["containers"][0]["name"]

@@ -21,6 +21,7 @@ from tui.domain.schema import (
 )
 from tui.domain.yamlload import load_nodes
 from tui.drill.scenario_truth import TRUTH, check_truth, child, completed
+from tui.drill.twists import EVENT_HINT, EVENT_PATTERN, schedule_problems
 
 SCENARIO_DIR = Path(__file__).resolve().parent / "scenarios"
 BEHAVIORS = ("healthy", "crashloop", "never-ready", "image-pull-error")
@@ -127,6 +128,12 @@ SCHEDULED = Obj((
     _s("fault", "a fault to inject, as on the command line", True),
 ), what="a scheduled event")
 
+TWIST = Obj((
+    Field("at", Duration(), "scenario time after the start", True),
+    Field("event", Str(templated=False, pattern=EVENT_PATTERN, pattern_hint=EVENT_HINT),
+          "the twist (rollback drill twist --list)", True),
+), what="a scheduled twist")
+
 DATABASE = Obj((
     _s("name", "database name", True),
     _s("version", "schema_migrations version of the release's migration (names its down file)",
@@ -150,6 +157,7 @@ SCENARIO = Obj((
     Field("flags", ListOf(FLAG), "feature flags that change behaviour"),
     Field("faults", ListOf(Str(templated=False)), "faults in force from the start"),
     Field("schedule", ListOf(SCHEDULED), "faults injected later"),
+    Field("twists", ListOf(TWIST), "twists fired at scenario times, each journaled"),
     Field("params", MapOf(Str(templated=False)), "runbook parameter values that fit"),
     Field("gitops", ListOf(GITOPS), "Argo CD applications syncing deployments from Git"),
     Field("database", DATABASE, "a throwaway PostgreSQL started with the drill (when its "
@@ -230,6 +238,8 @@ def _check(raw: dict[str, Any], root: Any, ck: Checker) -> None:
                   f"deployment {name!r}, which the scenario does not create",
                   "one of: " + ", ".join(sorted(map(str, deployments))))
     check_truth(raw, root, ck)
+    for problem in schedule_problems(raw):
+        ck.at(root, problem)
 
 
 def _check_midway(spec: dict[str, Any], node: Any, ck: Checker) -> None:

@@ -10,11 +10,12 @@ from tui.session.events import ConfirmationRequest
 from tui.session.executing import ExecutingMixin
 from tui.session.postmortem import PostmortemMixin
 from tui.session.resumption import InterruptedStep, Resumption
+from tui.session.twists import TwistsMixin
 from tui.session.verifying import VerifyingMixin
 
 
 class IncidentSession(CommunicatingMixin, PostmortemMixin, VerifyingMixin, ExecutingMixin,
-                      DecidingMixin):
+                      DecidingMixin, TwistsMixin):
     """An incident being worked on (or followed): assess, decide, run, verify, resolve."""
 
 
