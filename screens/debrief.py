@@ -165,7 +165,7 @@ def _section(render: Callable[[Scorecard, int], list[Line]], card: Scorecard
 
 
 def _wrapped_title(card: Scorecard, width: int) -> list[Line]:
-    from widgets.debrief_render import hanging
+    from widgets.wrapping import hanging
 
     line = title_line(card)
     head, (text, role) = line[:-1], line[-1]

@@ -16,8 +16,9 @@ from rich.cells import cell_len
 
 from tui.domain.drill_scorecard import Evidence, Measure, Scorecard
 from tui.domain.timeline import EventSeverity, TimelineEntry
-from widgets.text import Line, fit, fit_line, inert, line_width, wrap_words
+from widgets.text import Line, fit, inert, line_width
 from widgets.timefmt import clock_text, epoch
+from widgets.wrapping import hanging, within_width, wrap
 
 ROLES = ("ok", "warning", "error", "muted", "heading", "strong", "lost")
 VERDICT_MARK = {"met": "✓", "missed": "✗", "partial": "◐", "n/a": "–"}
@@ -49,53 +50,6 @@ def offset_at(card: Scorecard, moment: float | None) -> str:
 def short_target(target: str) -> str:
     """`≤ 15m` out of `≤ 15m (seed: decide within 15 minutes)`: the figure without its source."""
     return target.split(" (", 1)[0].strip()
-
-
-def _pieces(word: str, room: int) -> list[str]:
-    """A word wider than a line split after its `/`, `.`, `-` or `_` (a path, a URL, a long
-    image name); pieces still too wide are left for `wrap_words` to break."""
-    if cell_len(word) <= room:
-        return [word]
-    pieces, current = [], ""
-    for char in word:
-        current += char
-        if char in "/.-_" and cell_len(current) >= room // 3:
-            pieces.append(current)
-            current = ""
-    return [*pieces, current] if current else pieces
-
-
-def wrap(text: str, width: int, first: int | None = None) -> list[str]:
-    """Words wrapped into lines of `width` cells (`first` on the first line); a word wider
-    than a line breaks after a separator where it has one, mid-word only where it has none."""
-    widths = [first if first is not None else width, width]
-    lines: list[str] = []
-    current = ""
-    for word in text.split(" "):
-        for number, piece in enumerate(_pieces(word, min(widths))):
-            room = widths[min(len(lines), 1)]
-            glue = "" if number or not current else " "
-            if cell_len(current + glue + piece) <= room:
-                current += glue + piece
-                continue
-            if current or (not lines and room < widths[1]):
-                lines.append(current)  # (an empty first line: the head alone)
-            rest = wrap_words(piece, widths[1])
-            lines += rest[:-1]
-            current = rest[-1]
-    lines.append(current)
-    return lines
-
-
-def hanging(head: Line, text: str, role: str, width: int, indent: int | None = None) -> list[Line]:
-    """`head` then `text` wrapped by words, continuation lines indented under the text."""
-    indent = line_width(head) if indent is None else indent
-    room = max(width - indent, 8)
-    first = max(width - line_width(head), 1)
-    words = wrap(text, room, first=first)
-    lines = [[*head, (words[0], role)]]
-    lines += [[(" " * indent, ""), (word, role)] for word in words[1:]]
-    return [fit_line(line, width) for line in lines]  # a head wider than the view is cut
 
 
 def heading(title: str, note: str, width: int) -> list[Line]:
@@ -136,6 +90,7 @@ def _timing(measure: Measure | None, label: str) -> Line:
             (f" target {inert(short_target(measure.target), 40)}", "muted")]
 
 
+@within_width
 def headline_lines(card: Scorecard, width: int) -> list[Line]:
     """Beside the big score: grade, decision against the ground truth, the two times."""
     role = GRADE_ROLE.get(card.grade, "")
@@ -188,6 +143,7 @@ def _cell(text: str, width: int) -> list[str]:
     return wrap(text, max(width, 1))
 
 
+@within_width
 def measure_lines(card: Scorecard, width: int) -> list[Line]:
     """The measures as a table: mark, measure, value, target, points; under a missed or partial
     measure, the evidence that says why."""
@@ -246,6 +202,7 @@ def evidence_lines(card: Scorecard, item: Evidence, width: int, indent: int = 4)
     return hanging(head, inert(item.text, TEXT_LIMIT), "", width)
 
 
+@within_width
 def anti_pattern_lines(card: Scorecard, width: int) -> list[Line]:
     """Each anti-pattern found: the seed's name and gloss, the penalty, the evidence."""
     found = card.anti_patterns
@@ -284,6 +241,7 @@ def _moment_items(card: Scorecard) -> list[tuple[float, list[Line]]]:
             for m in card.moments]
 
 
+@within_width
 def timeline_lines(card: Scorecard, width: int, entries: Sequence[TimelineEntry] = (),
                    *, whole: bool = False) -> list[Line]:
     """The drill's course: its start, the twists, the moments that cost time (highlighted) and
@@ -342,6 +300,7 @@ def _deployments(items: Any, with_revision: bool) -> str:
     return " · ".join(shown)
 
 
+@within_width
 def truth_lines(card: Scorecard, width: int) -> list[Line]:
     """What the scenario's ground truth says: the right call, where things must end, why."""
     truth = card.truth or {}
@@ -362,6 +321,7 @@ def truth_lines(card: Scorecard, width: int) -> list[Line]:
     return lines
 
 
+@within_width
 def practise_lines(card: Scorecard, width: int) -> list[Line]:
     """What to practise next, one bullet each."""
     lines = heading("Practise next", "", width)
@@ -373,6 +333,7 @@ def practise_lines(card: Scorecard, width: int) -> list[Line]:
     return lines
 
 
+@within_width
 def warning_lines(card: Scorecard, width: int) -> list[Line]:
     """What the scorer could not see (a missing change record, …), each with `!`."""
     lines: list[Line] = []
@@ -381,6 +342,7 @@ def warning_lines(card: Scorecard, width: int) -> list[Line]:
     return lines
 
 
+@within_width
 def unavailable_lines(reason: str, width: int) -> list[Line]:
     """Why there is no scorecard, and what to do instead."""
     return [*hanging([("! ", "warning")], inert(reason, TEXT_LIMIT), "warning", width),
