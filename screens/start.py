@@ -148,7 +148,8 @@ class StartScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f", "follow", "Follow read-only", id="start_follow"),
         Binding("p", "post_incident", "Postmortem", id="start_post_incident"),
-        Binding("d", "debrief", "Debrief", id="start_debrief"),
+        # The closed incidents' title names `d`; at 80 columns the footer has no room for it.
+        Binding("d", "debrief", "Debrief", id="start_debrief", show=False),
         Binding("slash", "search", "Search", id="start_search"),
         Binding("question_mark,f1", "app.help", "Help", id="start_help"),
         Binding("q", "app.quit_safely", "Quit", id="start_quit"),

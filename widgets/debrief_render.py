@@ -154,8 +154,8 @@ def measure_lines(card: Scorecard, width: int) -> list[Line]:
     points = max(len(f"{m.points}/{m.max_points}") for m in card.measures)
     title_w = min(max(cell_len(inert(m.title)) for m in card.measures), 24 if width >= 100
                   else 20)
-    value_w = min(max(cell_len(inert(m.value)) for m in card.measures), 18 if width >= 100
-                  else 14)
+    value_w = min(max(cell_len(inert(m.value)) for m in card.measures), 18 if width >= 70
+                  else 12)
     # Wide terminals: the points stay near their target instead of at the far edge.
     target_w = min(width - (2 + title_w + 1 + value_w + 1 + 1 + points), 52)
     if target_w < 12:  # very narrow: the target goes under the value

@@ -48,8 +48,8 @@ def export_drill_report(folder: Path, runbook: Runbook | None) -> list[str] | st
     from tui.domain.exports import DOCUMENTS
 
     if REPORT not in DOCUMENTS:
-        return "this build cannot export the drill report yet: `rollback drill score ID " \
-            "--json` prints the scorecard"
+        return "this build cannot export the drill report yet: " \
+            f"`rollback drill score {Path(folder).name} --json` prints the scorecard"
     try:
         return [str(p) for p in export_files(folder, runbook, REPORT, "all",
                                              default_folder(folder))]
