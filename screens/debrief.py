@@ -32,6 +32,7 @@ from widgets.debrief_render import (
 )
 from widgets.debrief_view import DebriefBlock
 from widgets.text import Line
+from widgets.wrapping import hanging
 
 if TYPE_CHECKING:
     from tui.app.application import RollbackApp
@@ -73,15 +74,14 @@ class DebriefScreen(Screen[None]):
 
     @property
     def session(self) -> IncidentSession | None:
-        """The drill's incident session (None when shown on its own)."""
-        return getattr(self.app, "session", None)
+        """The drill's incident session."""
+        return self.rollback_app.session
 
     def compose(self) -> ComposeResult:
         """Context bar, title, the score beside the headline, the report scrolling, footer."""
-        context = getattr(self.app, "context", None)
+        context = self.rollback_app.context
         yield ContextBar(clock=context.clock, production_pattern=context.production_pattern,
-                         id="context-bar") if context is not None else ContextBar(
-                             id="context-bar")
+                         id="context-bar")
         card = self.scorecard
         if not isinstance(card, Scorecard):
             yield DebriefBlock(lambda _w: [[("Drill debrief", "strong")]], id="debrief-title")
@@ -118,7 +118,7 @@ class DebriefScreen(Screen[None]):
     def _timeline(self, width: int) -> list[Line]:
         card = self.scorecard
         assert isinstance(card, Scorecard)
-        entries = getattr(self.app, "timeline", ()) if self.whole_timeline else ()
+        entries = self.rollback_app.timeline if self.whole_timeline else ()
         return timeline_lines(card, width, entries, whole=self.whole_timeline)
 
     # ---- actions -----------------------------------------------------------------------------
@@ -165,8 +165,6 @@ def _section(render: Callable[[Scorecard, int], list[Line]], card: Scorecard
 
 
 def _wrapped_title(card: Scorecard, width: int) -> list[Line]:
-    from widgets.wrapping import hanging
-
     line = title_line(card)
     head, (text, role) = line[:-1], line[-1]
     return hanging(head, text, role, width, indent=2)

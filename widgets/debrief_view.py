@@ -41,17 +41,24 @@ class DebriefBlock(Widget):
         self.lines_for = render
         self._strips: list[Strip] | None = None
         self._width = -1
+        self._lines: tuple[int, list[Line]] | None = None  # (width, lines) last rendered
 
     def redraw(self, render: Render | None = None) -> None:
         """Render again (with a new function, e.g. the other timeline view)."""
         if render is not None:
             self.lines_for = render
-        self._strips = None
+        self._strips = self._lines = None
         self.refresh(layout=True)
+
+    def lines_at(self, width: int) -> list[Line]:
+        """The lines at `width` (layout and drawing ask for the same width in turn)."""
+        if self._lines is None or self._lines[0] != width:
+            self._lines = (width, self.lines_for(width))
+        return self._lines[1]
 
     def get_content_height(self, container: object, viewport: object, width: int) -> int:
         """As many rows as the lines wrap to at this width."""
-        return len(self.lines_for(width))
+        return len(self.lines_at(width))
 
     def notify_style_update(self) -> None:
         """A theme change recolours the lines."""
@@ -66,6 +73,6 @@ class DebriefBlock(Widget):
             base = self.rich_style
             self._strips = [Strip([Segment(text, palette.get(role, base)) for text, role in line
                                    ]).adjust_cell_length(width, base)
-                            for line in self.lines_for(width)]
+                            for line in self.lines_at(width)]
             self._width = width
         return self._strips[y] if y < len(self._strips) else Strip.blank(width, self.rich_style)
