@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from tui.domain.runbook import Runbook
 
 SECTIONS = (("incident", "Open incidents — Enter resumes, f follows read-only"),
-            ("closed", "Recent incidents — Enter reads one, p writes its post-incident record"),
+            ("closed", "Recent incidents — Enter reads, p post-incident record, d drill debrief"),
             ("runbook", "New incident — pick a runbook (or type a path to one)"),
             ("drill", "Drills — practise on a simulated cluster"))
 
@@ -44,6 +44,7 @@ class Entry:
     detail: str = ""
     held: bool = False
     late: bool = False  # a closed incident's report or postmortem is overdue
+    drill: bool = False  # the incident is a practice drill (a closed one has a debrief)
 
     @property
     def option_id(self) -> str:
@@ -107,7 +108,8 @@ def full_entries(paths: Any, now: float) -> tuple[list[Entry], dict[str, Any]]:
             due, late = _post_incident(state, now)
             detail = f"{age:>4}  {who}  {due}{state.title}" + (" [drill]" if state.drill else "")
             entries.append(Entry("closed" if closed else "incident", summary.incident_id,
-                                 summary.incident_id, detail, bool(holder.alive), late))
+                                 summary.incident_id, detail, bool(holder.alive), late,
+                                 bool(state.drill)))
         for item in catalog(paths):
             result = validate_file(item.path)
             if result.runbook is None:
@@ -146,6 +148,8 @@ class StartScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f", "follow", "Follow read-only", id="start_follow"),
         Binding("p", "post_incident", "Postmortem", id="start_post_incident"),
+        # The closed incidents' title names `d`; at 80 columns the footer has no room for it.
+        Binding("d", "debrief", "Debrief", id="start_debrief", show=False),
         Binding("slash", "search", "Search", id="start_search"),
         Binding("question_mark,f1", "app.help", "Help", id="start_help"),
         Binding("q", "app.quit_safely", "Quit", id="start_quit"),
@@ -276,9 +280,10 @@ class StartScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The post-incident record is offered on a closed incident."""
-        if action == "post_incident":
+        if action in ("post_incident", "debrief"):
             entry = self._highlighted()
-            return entry is not None and entry.kind == "closed"
+            return entry is not None and entry.kind == "closed" and (
+                action == "post_incident" or entry.drill)
         return True
 
     def action_post_incident(self) -> None:
@@ -296,6 +301,21 @@ class StartScreen(Screen[None]):
 
         self._open(lambda opener: opener.post_incident(entry.key),
                    f"open {entry.key}'s post-incident record", show)
+
+    def action_debrief(self) -> None:
+        """The highlighted finished drill's debrief (its score, anti-patterns, ground truth)."""
+        entry = self._highlighted()
+        if entry is None or entry.kind != "closed" or not entry.drill:
+            return
+
+        def show(session: Any) -> None:
+            from screens.debrief import open_debrief
+
+            self.rollback_app.attach(session)
+            open_debrief(self.rollback_app)
+
+        self._open(lambda opener: opener.post_incident(entry.key),
+                   f"open {entry.key}'s debrief", show)
 
     # ---- opening -----------------------------------------------------------------------------
     def _new_incident(self, path: Path) -> None:

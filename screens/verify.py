@@ -30,6 +30,7 @@ class VerifyScreen(IncidentScreen):
         Binding("ctrl+r", "resolve", "Close", id="verify_resolve", priority=True),
         Binding("e", "export", "Export", id="verify_export"),
         Binding("p", "postmortem", "Postmortem", id="verify_postmortem"),
+        Binding("d", "debrief", "Debrief", id="verify_debrief"),
     ]
 
     def compose_work(self) -> ComposeResult:
@@ -113,6 +114,9 @@ class VerifyScreen(IncidentScreen):
             return self.writable
         if action == "postmortem":  # the record is written once the incident is closed
             return self.session is not None and self.session.state.resolved_at is not None
+        if action == "debrief":  # a drill is scored once it has ended
+            return self.session is not None and self.session.state.drill and \
+                self.session.state.resolved_at is not None
         return super().check_action(action, parameters)
 
     def action_postmortem(self) -> None:
@@ -120,6 +124,12 @@ class VerifyScreen(IncidentScreen):
         from screens.postmortem import PostmortemScreen
 
         self.app.push_screen(PostmortemScreen())
+
+    def action_debrief(self) -> None:
+        """The drill's scored debrief: score, anti-patterns, timeline, ground truth."""
+        from screens.debrief import open_debrief
+
+        open_debrief(self.rollback_app)
 
     def action_run_checks(self) -> None:
         """Evaluate every automatic item now (journaled)."""
@@ -140,11 +150,15 @@ class VerifyScreen(IncidentScreen):
         warn = "" if summary.status is RollbackStatus.SUCCESS else (
             f" — it is {summary.status}: {summary.sentence()}")
 
+        def closed(status: object) -> None:
+            self.notify(f"incident closed: {status}", timeout=10)
+            if session.state.drill:  # a drill ends with its debrief
+                self.action_debrief()
+
         def resolve(verified_by: str | None) -> None:
             if verified_by:
                 self.rollback_app.run_in_session(
-                    "close the incident", lambda: session.resolve(verified_by),
-                    lambda status: self.notify(f"incident closed: {status}", timeout=10))
+                    "close the incident", lambda: session.resolve(verified_by), closed)
 
         self.app.push_screen(TextEntryScreen(
             f"Close the incident as {summary.status}{warn}", "Verified by (name):",

@@ -82,6 +82,10 @@ async def test_export_from_verification_then_after_closing(rollback_home: Path,
         await type_text(pilot, "bob")
         await pilot.press("enter")
         await until(pilot, "the incident to close", lambda: app.session.state.resolved_at)
+        # A drill's closing opens its debrief: back to the closing screen to export.
+        await until(pilot, "the debrief", lambda: type(app.screen).__name__ == "DebriefScreen")
+        await pilot.press("escape")
+        await until(pilot, "the closing screen", lambda: isinstance(app.screen, VerifyScreen))
         await _open_dialog(pilot)
         # The defaults (checklist, Markdown, the incident's exports/): Enter in the folder.
         await pilot.press("tab", "tab", "enter")

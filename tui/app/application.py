@@ -34,6 +34,7 @@ from tui.domain.status import IncidentStatus, Phase
 if TYPE_CHECKING:
     from tui.app.launch import Opener
     from tui.app.paths import Paths
+    from tui.domain.drill_scorecard import Scorecard
     from tui.domain.incident import IncidentState
     from tui.domain.timeline import TimelineEntry
     from tui.session.events import ConfirmationRequest, SessionEvent
@@ -258,6 +259,13 @@ class RollbackApp(App[int]):
         from tui.adapters.journal_tail import writer_status
 
         return writer_status(self.session.folder).describe()
+
+    def scorecard(self) -> Scorecard | str:
+        """The open drill's scorecard, or a sentence saying why there is none (the scorer is
+        imported when first asked for; blocking: call it from a worker)."""
+        from tui.app.drill_debrief import drill_scorecard
+
+        return drill_scorecard(self.session)
 
     @property
     def phase(self) -> Phase:
