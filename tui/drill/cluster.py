@@ -26,6 +26,7 @@ from tui.drill.httpserver import DrillHTTPServer, QuietLog, Request, Response, j
 from tui.drill.nodes import NODE_IP, Nodes
 from tui.drill.podsim import Behavior, rollout_step
 from tui.drill.promapi import PrometheusAPI
+from tui.drill.record import ChangeRecord, deployment_states, wall_iso
 from tui.drill.scenario import Scenario
 from tui.drill.store import Store
 from tui.drill.tls import DrillTLS, make_tls
@@ -93,11 +94,14 @@ class DrillCluster:
             ("/drill", self._admin), ("/apps", self._apps), ("/prometheus", self._prometheus),
             ("/", self.api.route)], self.errors)
         self.api.address = f"127.0.0.1:{self.server.server_address[1]}"
+        self.record = ChangeRecord(app_namespace=self._app_namespace)
+        self.server.observer = self.record.hook
         self._ticker: threading.Thread | None = None
         self._schedule = sorted(
             ((parse_duration(e["at"]), e["fault"]) for e in scenario.data.get("schedule") or []),
             key=lambda item: item[0])
         self.started_at = 0.0
+        self.started_wall = time.time()  # when it started serving, on the journal's clock
         spec = scenario.data.get("database")
         self.database = DrillDatabase(spec, folder) if spec else None
         self.database_error = ""
@@ -319,6 +323,7 @@ class DrillCluster:
         self.traffic.tick(self.clock.now())
         self.server.start()
         self.started_at = time.monotonic()
+        self.started_wall = time.time()
         self._ticker = threading.Thread(target=self._run, name="drill-ticker", daemon=True)
         self._ticker.start()
         return self.info()
@@ -412,7 +417,44 @@ class DrillCluster:
             return json_response(200, {"oldest": self.store.oldest_watchable()})
         if request.path == "/drill/info":
             return Response(200, self.info().to_json().encode())
+        if request.path == "/drill/record":
+            return json_response(200, self.change_record())
+        if request.path == "/drill/scenario":
+            return json_response(200, self.scenario_info())
         return json_response(404, {"error": f"no admin endpoint {request.path}"})
+
+    def _app_namespace(self, service: str) -> str:
+        traffic = self.traffic.services.get(service)
+        return traffic.namespace if traffic is not None else ""
+
+    def change_record(self) -> dict[str, Any]:
+        """`GET /drill/record`: every change served (newest LIMIT) and each Deployment now."""
+        with self.store.lock:
+            deployments = deployment_states(self.store.values("deployments"), self._version_of)
+        return {"changes": self.record.changes(), "deployments": deployments,
+                "dropped": self.record.dropped, "fetched_at": wall_iso()}
+
+    def _version_of(self, image: str) -> str:
+        known = self._revisions.get(image)
+        if known:
+            return known.version
+        return image.rsplit(":", 1)[-1] if ":" in image else "latest"
+
+    def scenario_info(self) -> dict[str, Any]:
+        """`GET /drill/scenario`: the scenario, its ground truth (or None) and its timing."""
+        data = self.scenario.data
+        scheduled = [{"at": parse_duration(e["at"]), "event": str(e.get("fault", ""))}
+                     for e in data.get("schedule") or []]
+        for twist in data.get("twists") or []:  # a scenario's scheduled twists, when it has any
+            if isinstance(twist, dict) and "at" in twist:
+                at = twist["at"]
+                scheduled.append({"at": parse_duration(at) if isinstance(at, str) else float(at),
+                                  "event": str(twist.get("event", ""))})
+        return {"scenario": self.scenario.id, "description": self.scenario.description,
+                "truth": data.get("truth"), "speed": self.clock.speed,
+                "drill_started_at": wall_iso(self.started_wall),
+                "release_at": wall_iso(self.started_wall - self._release_age()),
+                "twists_scheduled": sorted(scheduled, key=lambda t: t["at"])}
 
     def _prometheus(self, request: Request) -> Response:
         return self.prom.route(request, request.path.removeprefix("/prometheus"))
