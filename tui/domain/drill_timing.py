@@ -12,18 +12,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from tui.domain.exports import parse_time
+
 
 def epoch(ts: Any) -> float | None:
     """Epoch seconds of an ISO 8601 timestamp; None when missing or unreadable."""
-    if not isinstance(ts, str) or not ts:
-        return None
-    try:
-        moment = datetime.fromisoformat(ts)
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.timestamp()
+    moment = parse_time(ts)
+    return None if moment is None else moment.timestamp()
 
 
 def clock_text(moment: float | None) -> str:
