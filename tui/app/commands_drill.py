@@ -32,7 +32,11 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
                     "params, run_command: the runbook's unattended run for bash -c, env: the "
                     "environment it needs) once ready and serves until interrupted.")
     drill.add_argument("scenario", nargs="?", default="bad-release",
-                       help="scenario id or file (default: bad-release)")
+                       help="scenario id or file (default: bad-release); or `score ID` (a drill "
+                            "incident's scorecard) or `history` (past drills and their trends)")
+    drill.add_argument("words", nargs="*", help=argparse.SUPPRESS)  # score's ID
+    drill.add_argument("--json", action="store_true", help="score, history: as JSON")
+    drill.add_argument("--operator", metavar="NAME", help="history: only this operator's drills")
     drill.add_argument("--list", action="store_true", help="list the scenarios")
     drill.add_argument("--serve", action="store_true", help="headless: the cluster only")
     drill.add_argument("--port", type=cli_values.port, default=0,
@@ -67,6 +71,14 @@ def run(args: argparse.Namespace) -> int:
     """Run the drill command."""
     if args.list:
         return _list()
+    if args.scenario in ("score", "history"):
+        from tui.app import commands_drill_score
+
+        return commands_drill_score.run(args)
+    if args.words:
+        print(f"rollback: unexpected arguments after the scenario: {' '.join(args.words)}",
+              file=sys.stderr)
+        return EXIT_USAGE
     from tui.drill.cluster import DrillCluster
     from tui.drill.faults import Faults
     from tui.drill.scenario import ScenarioError, find_scenario
