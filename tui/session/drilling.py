@@ -10,7 +10,7 @@ from typing import Any
 
 from tui.adapters.drill_link import DrillLink, DrillLinkError
 from tui.adapters.journal import JournalError
-from tui.adapters.kube_config import load_configuration
+from tui.adapters.kube_config import marks_drill
 from tui.adapters.kube_types import KubeError
 from tui.domain import incident as ev
 from tui.session.core import SessionCore, SessionError
@@ -41,12 +41,7 @@ class DrillingMixin(SessionCore):
             return True
         if self.config.connect_kube is not None:
             return False  # (a connection made elsewhere: known once connected)
-        try:
-            _cfg, target = load_configuration(self.config.kubeconfig, self.config.context,
-                                              self.config.namespace)
-        except (KubeError, OSError, ValueError):
-            return False
-        return target.drill
+        return marks_drill(self.config.kubeconfig, self.config.context)
 
     def after_open(self) -> None:
         """Right after incident.opened: journal drill.started when the incident is a drill."""
