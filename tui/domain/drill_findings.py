@@ -49,6 +49,9 @@ PRACTISE = {
     "verification": "Tick each checklist item only once checked, and run the automatic checks.",
     "status-updates": "Keep the status-update cadence; the context bar shows when one is due.",
 }
+# A measure whose anti-pattern was found already says what to practise through it.
+COVERED_BY = {"time-to-decision": "hesitate", "status-updates": "skip-communication",
+              "verification": "no-verification"}
 GAP = 180.0  # scenario seconds without a journaled event that count as a moment lost
 MAX_EVIDENCE = 25
 
@@ -185,6 +188,9 @@ def moments(f: DrillFacts) -> tuple[Moment, ...]:
         if seconds <= GAP:
             continue
         step = second.data.get("step_id")
+        if second.type == ev.STEP_STARTED and first.type == ev.STEP_FINISHED and \
+                first.data.get("status") == StepStatus.FAILED:
+            continue  # the failure's own moment says how long the retry took
         if second.type == ev.CONFIRMATION_ANSWERED:
             what = f"waiting on the confirmation of step {step}"
         elif second.type == ev.DECISION_RECORDED:
@@ -219,7 +225,9 @@ def practise(f: DrillFacts, measures: Sequence[Measure], found: Sequence[AntiPat
              ) -> tuple[str, ...]:
     """What to practise next: from each anti-pattern, each measure missed, and the truth."""
     lines = [PRACTISE[a.id] for a in found]
-    lines += [PRACTISE[m.id] for m in measures if m.verdict in ("missed", "partial")]
+    flagged = {a.id for a in found}
+    lines += [PRACTISE[m.id] for m in measures if m.verdict in ("missed", "partial")
+              and COVERED_BY.get(m.id) not in flagged]
     if lines and f.truth:
         lines += [str(p) for p in f.truth.get("practise") or []]
     return tuple(dict.fromkeys(lines))

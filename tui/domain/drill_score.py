@@ -228,8 +228,10 @@ def steps_skipped(f: DrillFacts) -> Measure:
 def verification(f: DrillFacts) -> Measure:
     """Checklist items passed (automatic or ticked) out of all of them."""
     title = "Verification"
-    items = [i.id for i in f.runbook.checklist_items()] if f.runbook else \
-        list(f.state.check_states)
+    # Post-rollback actions (incident report, RCA …) follow the incident: not counted here.
+    after = {i.id for i in f.runbook.post_rollback} if f.runbook else set()
+    items = [i.id for i in f.runbook.checklist_items() if i.id not in after] if f.runbook \
+        else list(f.state.check_states)
     if not items:
         return _measure("verification", title, "no checklist", "—", "n/a", 0)
     passed = [i for i in items if f.state.check_status(i) is CheckStatus.PASS]
