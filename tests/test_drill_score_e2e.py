@@ -130,7 +130,7 @@ def test_a_drill_played_right_scores_high_with_no_anti_pattern(truth_drill) -> N
     assert card.score >= 85, [(m.id, m.verdict, m.value) for m in card.measures]
     print("right play:", card.score, [(m.id, m.value, m.points) for m in card.measures])
     types = [e.type for e in read_journal(session.folder).events]
-    assert types.index(ev.DRILL_STARTED) == types.index(ev.INCIDENT_OPENED) + 2  # after connect
+    assert types.index(ev.DRILL_STARTED) == types.index(ev.INCIDENT_OPENED) + 1
     assert types.index(ev.DRILL_RECORD) == types.index(ev.INCIDENT_RESOLVED) - 1
 
 

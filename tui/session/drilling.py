@@ -6,6 +6,8 @@ A drill that does not answer never stops the incident: each failure is a journal
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from tui.adapters.drill_link import DrillLink, DrillLinkError
@@ -53,19 +55,36 @@ class DrillingMixin(SessionCore):
         if self.state.drill_scenario is not None or self.state.drill:
             self.refresh_drill_record()
 
-    def _drill_link(self) -> DrillLink:
-        return DrillLink(self.kube.api_client)
+    @contextmanager
+    def _drill_link(self) -> Iterator[DrillLink]:
+        """The session's cluster connection if it has one; else one of its own, closed after
+        (so opening a drill journals no cluster.connected before anyone listens)."""
+        kube = self.ctx._kube
+        if kube is not None:
+            yield DrillLink(kube.api_client)
+            return
+        if self.config.connect_kube is not None:
+            kube = self.config.connect_kube()
+        else:
+            from tui.adapters.kube import Kube
+
+            kube = Kube.connect(self.config.kubeconfig, self.config.context,
+                                self.config.namespace or self.values.get("namespace"))
+        try:
+            yield DrillLink(kube.api_client)
+        finally:
+            kube.close()
 
     def journal_drill_started(self) -> bool:
         """Ask the drill for its scenario and journal drill.started; False (warned) if it
         cannot answer."""
         try:
-            link = self._drill_link()
-            info = link.get("/drill/info") or {}
-            try:
-                scenario = link.get("/drill/scenario")
-            except DrillLinkError:
-                scenario = None  # a drill from before /drill/scenario: what its info says
+            with self._drill_link() as link:
+                info = link.get("/drill/info") or {}
+                try:
+                    scenario = link.get("/drill/scenario")
+                except DrillLinkError:
+                    scenario = None  # a drill from before /drill/scenario: what its info says
         except (DrillLinkError, KubeError) as exc:
             self.journal_error(f"this drill's scenario is not journaled: {exc} — the score "
                                "will not know its ground truth")
@@ -77,7 +96,8 @@ class DrillingMixin(SessionCore):
         """Fetch the drill's record of changes; journal it as drill.record when this session
         writes (and `journal`). None, with a warning, when the drill does not answer."""
         try:
-            data = self._drill_link().get("/drill/record")
+            with self._drill_link() as link:
+                data = link.get("/drill/record")
         except (DrillLinkError, KubeError) as exc:
             if not self.read_only:
                 self.journal_error(f"the drill's record of changes is not journaled: {exc} — "
