@@ -173,8 +173,9 @@ def test_the_command_offers_what_the_domain_exports() -> None:
     from screens.export import FORMATS as DIALOG_FORMATS
     from screens.export import WHAT
     from tui.app.commands_export import DOCUMENT_CHOICES, FORMAT_CHOICES
-    from tui.domain.exports import DOCUMENTS, FORMATS
+    from tui.domain.exports import DOCUMENTS, FORMATS, ON_REQUEST
 
-    assert DOCUMENT_CHOICES == (*DOCUMENTS, "all") == tuple(key for key, _ in WHAT)
+    assert DOCUMENT_CHOICES == (*DOCUMENTS, *ON_REQUEST, "all")
+    assert (*DOCUMENTS, "all") == tuple(key for key, _ in WHAT)  # a drill's report: CLI only
     assert FORMAT_CHOICES == (*FORMATS, "all")
     assert {key for key, _ in DIALOG_FORMATS} == set(FORMATS)

@@ -111,6 +111,27 @@ def _is_drill(config: Any, cluster_name: object) -> bool:
     return False
 
 
+def marks_drill(kubeconfig: str | os.PathLike[str] | None, context: str | None) -> bool:
+    """Whether the kubeconfig's context (given, else current) is a drill cluster's; read
+    without loading credentials (no exec plugin runs). False when it cannot be read."""
+    try:
+        files, _source = kubeconfig_files(kubeconfig)
+        merger = KubeConfigMerger(PATH_SEPARATOR.join(files)) if files else None
+    except (KubeError, ConfigException, OSError, ValueError):
+        return False
+    if merger is None or merger.config is None:
+        return False
+    context = context or next((str(merger.config_files[p]["current-context"])
+                               for p in merger.paths
+                               if (merger.config_files[p] or {}).get("current-context")), None)
+    for entry in merger.config.value.get("contexts") or []:
+        entry = getattr(entry, "value", entry)  # the merger wraps dicts in ConfigNode
+        if str(entry.get("name")) == context:
+            settings = getattr(entry.get("context"), "value", entry.get("context")) or {}
+            return _is_drill(merger.config.value, settings.get("cluster"))
+    return False
+
+
 def _load_in_cluster(namespace: str | None, cfg: Configuration) -> Target:
     try:
         InClusterConfigLoader(token_filename=SERVICE_TOKEN_FILENAME,

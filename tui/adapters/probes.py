@@ -13,12 +13,15 @@ from typing import Any
 
 import httpx
 
+import tui
 from tui.domain.incident import MASK, Redactor
 from tui.domain.redaction import mask_userinfo
 
 JOURNAL_EXCERPT = 2048  # bytes of response body a journal entry keeps
 KEEP_EXCERPT = 4096  # kept in memory: a secret straddling 2 KB is still whole when redacted
 MAX_BODY = 1 << 20  # bytes read for body checks; a probe must not swallow a huge download
+# Who the drill's record (and a server's access log) says made the request: the product.
+USER_AGENT = f"rollback-tui/{tui.__version__}"
 _SENSITIVE_HEADER = re.compile(
     r"auth|token|cookie|secret|passw|key|session|signature|credential", re.IGNORECASE)
 
@@ -137,6 +140,14 @@ class _Answer:
     truncated: bool
 
 
+def with_user_agent(headers: Mapping[str, str] | None) -> dict[str, str]:
+    """`headers` with the product's User-Agent unless they name one themselves."""
+    sent = dict(headers or {})
+    if not any(name.lower() == "user-agent" for name in sent):
+        sent["User-Agent"] = USER_AGENT
+    return sent
+
+
 async def _send(method: str, url: str, *, headers: Mapping[str, str] | None, timeout: float,
                 verify: bool | str, content: bytes | None = None
                 ) -> _Answer | tuple[str, float | None]:
@@ -147,7 +158,7 @@ async def _send(method: str, url: str, *, headers: Mapping[str, str] | None, tim
         async with httpx.AsyncClient(timeout=timeout, verify=ssl_verify(verify)) as client:
             # Latency is the request's alone, not the client's set-up (loading CA bundles).
             started = time.perf_counter()
-            async with client.stream(method, url, headers=dict(headers or {}),
+            async with client.stream(method, url, headers=with_user_agent(headers),
                                      content=content) as response:
                 body = bytearray()
                 async for chunk in response.aiter_bytes():

@@ -10,7 +10,7 @@ from typing import Any
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 # Kept here so `rollback --help` loads no domain module; a test holds them equal to the domain's.
-DOCUMENT_CHOICES = ("checklist", "report", "decision", "timeline", "all")
+DOCUMENT_CHOICES = ("checklist", "report", "decision", "timeline", "drill-report", "all")
 FORMAT_CHOICES = ("md", "json", "html", "csv", "all")
 SCHEMA_FILE = "export.schema.json"
 
@@ -29,7 +29,8 @@ def add_parser(commands: Any) -> None:
                     "<config folder>/templates/.")
     export.add_argument("incident", metavar="ID", nargs="?")
     export.add_argument("--what", default="checklist", choices=DOCUMENT_CHOICES,
-                        help="which document (default: checklist)")
+                        help="which document (default: checklist); drill-report: a "
+                             "drill's scorecard (md, html; not part of all)")
     export.add_argument("--format", default="md", choices=FORMAT_CHOICES, dest="fmt",
                         help="md, json, html, csv (timeline and checklist) or all "
                              "(default: md)")

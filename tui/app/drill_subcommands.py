@@ -17,6 +17,10 @@ from typing import Any
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "twist": ("tui.app.commands_drill_twist",
               "fire a twist in a running drill (--list: the catalogue)"),
+    "score": ("tui.app.commands_drill_score",
+              "score INCIDENT [--json]: a drill incident's scorecard"),
+    "history": ("tui.app.commands_drill_score",
+                "history [--operator NAME] [--json]: past drills and each measure's trend"),
 }
 
 

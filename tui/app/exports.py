@@ -18,6 +18,7 @@ from tui.domain.exports import (
     DOCUMENT_FORMATS,
     DOCUMENTS,
     FORMATS,
+    ON_REQUEST,
     JournalHead,
     checklist_document,
     journal_head,
@@ -25,6 +26,7 @@ from tui.domain.exports import (
     read_stamp,
     timeline_document,
 )
+from tui.domain.exports_drill import drill_report_document
 from tui.domain.exports_report import decision_document, report_document
 from tui.domain.incident import IncidentState, JournalEvent, parse_journal, replay
 from tui.domain.journal_auth import JournalKey, verify_journal
@@ -38,7 +40,8 @@ Builder = Callable[[IncidentState, Sequence[JournalEvent], Runbook | None, Journ
 BUILDERS: dict[str, Builder] = {
     "checklist": checklist_document, "report": report_document, "decision": decision_document,
     "timeline": lambda state, events, _runbook, head, now: timeline_document(state, events, head,
-                                                                             now)}
+                                                                             now),
+    "drill-report": drill_report_document}
 
 
 class ExportError(Exception):
@@ -47,8 +50,9 @@ class ExportError(Exception):
 
 def plan(what: str, fmt: str) -> list[tuple[str, str]]:
     """The (document, format) pairs `--what` and `--format` ask for (`all` for every one)."""
-    if what != "all" and what not in DOCUMENTS:
-        raise ExportError(f"no document {what!r} (documents: {', '.join(DOCUMENTS)}, all)")
+    if what != "all" and what not in (*DOCUMENTS, *ON_REQUEST):
+        raise ExportError(f"no document {what!r} (documents: "
+                          f"{', '.join((*DOCUMENTS, *ON_REQUEST))}, all)")
     if fmt != "all" and fmt not in FORMATS:
         raise ExportError(f"no format {fmt!r} (formats: {', '.join(FORMATS)}, all)")
     documents = DOCUMENTS if what == "all" else (what,)
@@ -109,7 +113,11 @@ class Exporter:
         return str(self.state.incident_id or self.folder.name)
 
     def document(self, what: str) -> dict[str, Any]:
-        """The document's data (what the JSON export holds)."""
+        """The document's data (what the JSON export holds); ExportError for a drill report
+        of an incident that is no drill."""
+        if what in ON_REQUEST and not (self.state.drill or self.state.drill_scenario):
+            raise ExportError(f"incident {self.incident_id} is not a drill: the drill report "
+                              "exists for drills only (rollback drill history lists them)")
         return BUILDERS[what](self.state, self.events, self.runbook, self.head,
                               self.generated_at)
 
@@ -251,11 +259,13 @@ def _same_as_remade(text: str, remade: Exporter, suffix: str) -> bool:
     wanted = text.replace("\r\n", "\n")
     fmt = suffix.removeprefix(".").lower()
     formats = (fmt,) if fmt in FORMATS else FORMATS
-    for what in DOCUMENTS:
+    for what in (*DOCUMENTS, *ON_REQUEST):
         for form in formats:
             try:
                 if form in DOCUMENT_FORMATS[what] and remade.text(what, form) == wanted:
                     return True
+            except ExportError:
+                continue  # (a drill report of an incident that is no drill)
             except TemplateProblem:
                 return False
     return False

@@ -25,11 +25,14 @@ from tui.domain.timeline import describe
 EXPORT_FORMAT, EXPORT_VERSION = "rollback-export", 1
 DOCUMENTS = ("checklist", "report", "decision", "timeline")
 FORMATS = ("md", "json", "html", "csv")
+# Exported on request only (a drill's), never by `--what all`.
+ON_REQUEST = ("drill-report",)
 DOCUMENT_FORMATS: Mapping[str, tuple[str, ...]] = {
     "checklist": FORMATS, "report": ("md", "json", "html"), "decision": ("md", "json", "html"),
-    "timeline": FORMATS}
+    "timeline": FORMATS, "drill-report": ("md", "html")}
 DOCUMENT_TITLES = {"checklist": "verification checklist", "report": "incident report",
-                   "decision": "decision record", "timeline": "timeline"}
+                   "decision": "decision record", "timeline": "timeline",
+                   "drill-report": "drill report"}
 STAMP = re.compile(r"Incident (?P<incident>[A-Za-z0-9._-]+) · exported (?P<made>[^·\n]+?) · "
                    r"journal head sha256:(?P<head>[0-9a-f]{64}) \(line (?P<line>\d+)\)")
 MARKS = {"pass": ("✓", "PASS"), "fail": ("✗", "FAIL"), "open": ("◌", "OPEN"), "info": ("", "")}

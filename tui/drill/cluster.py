@@ -27,6 +27,7 @@ from tui.drill.httpserver import DrillHTTPServer, QuietLog, Request, Response, j
 from tui.drill.nodes import NODE_IP, Nodes
 from tui.drill.podsim import Behavior, rollout_step
 from tui.drill.promapi import PrometheusAPI
+from tui.drill.record import ChangeRecord, deployment_states, wall_iso
 from tui.drill.scenario import Scenario
 from tui.drill.store import Store
 from tui.drill.tls import DrillTLS, make_tls
@@ -95,12 +96,15 @@ class DrillCluster:
             ("/drill", self._admin), ("/apps", self._apps), ("/prometheus", self._prometheus),
             ("/", self.api.route)], self.errors)
         self.api.address = f"127.0.0.1:{self.server.server_address[1]}"
+        self.record = ChangeRecord(app_namespace=self._app_namespace)
+        self.server.observer = self.record.hook
         self._ticker: threading.Thread | None = None
         self._schedule = sorted(
             ((parse_duration(e["at"]), e["fault"]) for e in scenario.data.get("schedule") or []),
             key=lambda item: item[0])
         self.started_at = 0.0
         self.twists = Twists(self)
+        self.started_wall = time.time()  # when it started serving, on the journal's clock
         spec = scenario.data.get("database")
         self.database = DrillDatabase(spec, folder) if spec else None
         self.database_error = ""
@@ -342,6 +346,7 @@ class DrillCluster:
         self.traffic.tick(self.clock.now())
         self.server.start()
         self.started_at = time.monotonic()
+        self.started_wall = time.time()
         self._ticker = threading.Thread(target=self._run, name="drill-ticker", daemon=True)
         self._ticker.start()
         return self.info()
@@ -437,7 +442,36 @@ class DrillCluster:
             return self.twists.route(request)
         if request.path == "/drill/info":
             return Response(200, self.info().to_json().encode())
+        if request.path == "/drill/record":
+            return json_response(200, self.change_record())
+        if request.path == "/drill/scenario":
+            return json_response(200, self.scenario_info())
         return json_response(404, {"error": f"no admin endpoint {request.path}"})
+
+    def _app_namespace(self, service: str) -> str:
+        traffic = self.traffic.services.get(service)
+        return traffic.namespace if traffic is not None else ""
+
+    def change_record(self) -> dict[str, Any]:
+        """`GET /drill/record`: every change served (newest LIMIT) and each Deployment now."""
+        with self.store.lock:
+            deployments = deployment_states(self.store.values("deployments"), self._version_of)
+        return {"changes": self.record.changes(), "deployments": deployments,
+                "dropped": self.record.dropped, "fetched_at": wall_iso()}
+
+    def _version_of(self, image: str) -> str:
+        known = self._revisions.get(image)
+        if known:
+            return known.version
+        return image.rsplit(":", 1)[-1] if ":" in image else "latest"
+
+    def scenario_info(self) -> dict[str, Any]:
+        """`GET /drill/scenario`: the scenario, its ground truth (or None) and its timing."""
+        return {"scenario": self.scenario.id, "description": self.scenario.description,
+                "truth": self.scenario.truth, "speed": self.clock.speed,
+                "drill_started_at": wall_iso(self.started_wall),
+                "release_at": wall_iso(self.started_wall - self._release_age()),
+                "twists_scheduled": [dict(e) for e in self.twists.scheduled]}
 
     def _prometheus(self, request: Request) -> Response:
         return self.prom.route(request, request.path.removeprefix("/prometheus"))

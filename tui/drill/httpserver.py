@@ -259,6 +259,8 @@ class _Handler(BaseHTTPRequestHandler):
                     request.write_chunk(b'{"type":"ERROR","object":' + response.body + b"}\n")
                 except OSError:
                     pass
+        if request is not None and server.observer is not None:
+            server.observe(request, response.status if response is not None else 200)
         if request is not None and request.streaming:
             request.end_stream()
             self.close_connection = True
@@ -338,6 +340,8 @@ class DrillHTTPServer(ThreadingHTTPServer):
         # Set before start: TLS is then served beside plain http on the same port.
         self.tls: ssl.SSLContext | None = None
         self._wrapped: dict[socket.socket, socket.socket] = {}  # plain socket -> its TLS one
+        # Told of every request served, with its status (the drill's record of changes).
+        self.observer: Callable[[Request, int], None] | None = None
 
     @property
     def url(self) -> str:
@@ -372,6 +376,15 @@ class DrillHTTPServer(ThreadingHTTPServer):
             if thread is not None:
                 self._active[wrapped] = thread
                 self._wrapped[plain] = wrapped
+
+    def observe(self, request: Request, status: int) -> None:
+        """Tell the observer of a served request; its failure is logged, never answered."""
+        if self.observer is None:
+            return
+        try:
+            self.observer(request, status)
+        except Exception as exc:  # noqa: BLE001 - a record must not break the API it records
+            self.error_log.exception("change record", exc)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Log quietly (socketserver's default prints a traceback to the trainee's terminal)."""

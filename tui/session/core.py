@@ -152,6 +152,7 @@ class SessionCore:
                            "namespace": config.namespace,
                            "prometheus_url": config.prometheus_url,
                            "time_scale": config.time_scale}})
+        session.after_open()
         return session
 
     @classmethod
@@ -227,6 +228,12 @@ class SessionCore:
             raise SessionError(f"cannot use the journal key: {exc}") from None
         return JournalWriter(folder, actor=config.actor_name(), secret_values=secrets, key=key,
                              seal_note=seal_record_path(config.key_folder, folder.name))
+
+    def after_open(self) -> None:
+        """Called once the new incident is journaled (drills journal their scenario here)."""
+
+    def before_resolve(self) -> None:
+        """Called just before incident.resolved (drills journal their change record here)."""
 
     # ---- journal first -----------------------------------------------------------------------
     @property

@@ -6,6 +6,7 @@ from __future__ import annotations
 from tui.session.communicating import CommunicatingMixin
 from tui.session.core import SessionConfig, SessionError, refuse
 from tui.session.deciding import DecidingMixin, DecisionInput, UndoTarget
+from tui.session.drilling import DrillingMixin
 from tui.session.events import ConfirmationRequest
 from tui.session.executing import ExecutingMixin
 from tui.session.postmortem import PostmortemMixin
@@ -14,8 +15,8 @@ from tui.session.twists import TwistsMixin
 from tui.session.verifying import VerifyingMixin
 
 
-class IncidentSession(CommunicatingMixin, PostmortemMixin, VerifyingMixin, ExecutingMixin,
-                      DecidingMixin, TwistsMixin):
+class IncidentSession(DrillingMixin, CommunicatingMixin, PostmortemMixin, VerifyingMixin,
+                      ExecutingMixin, DecidingMixin, TwistsMixin):
     """An incident being worked on (or followed): assess, decide, run, verify, resolve."""
 
 

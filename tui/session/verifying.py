@@ -73,6 +73,7 @@ class VerifyingMixin(SessionCore):
         running = self.state.running_step
         if running is not None:
             raise SessionError(f"step {running.step_id} is still running")
+        self.before_resolve()
         summary = self.status()
         self.record(ev.INCIDENT_RESOLVED, {
             "outcome": summary.status.lower(), "status": summary.status,
