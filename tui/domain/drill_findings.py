@@ -134,6 +134,7 @@ def incomplete_rollback(f: DrillFacts) -> list[Evidence]:
                                   "cluster"))
         elif got.get("paused"):
             found.append(Evidence(f"{key} is left paused", record.get("fetched_at"), "cluster"))
+    found.extend(_end_state_of_traffic(f.truth, record))
     spared = {f"{u.get('namespace')}/{u.get('deployment')}" for u in
               f.truth.get("untouched") or []}
     for change in f.effective_changes():
@@ -141,6 +142,33 @@ def incomplete_rollback(f: DrillFacts) -> list[Evidence]:
                 f"{change.get('namespace')}/{change.get('name')}" in spared:
             found.append(Evidence(f"{change_line(change)}: the truth says leave it untouched",
                                   change.get("at"), "cluster"))
+    return found
+
+
+def _end_state_of_traffic(truth: dict[str, Any], record: dict[str, Any]) -> list[Evidence]:
+    """Service selectors (where traffic goes) and flags not as the truth wants them at the end.
+
+    A record from before selectors and flags were kept has neither: nothing can be said.
+    """
+    found: list[Evidence] = []
+    at = record.get("fetched_at")
+    services, flags = record.get("services"), record.get("flags")
+    for want in truth.get("selectors") or [] if services is not None else []:
+        key = f"{want.get('namespace')}/{want.get('service')}"
+        got = (services.get(key) or {}).get("selector") or {}
+        wanted = want.get("selector") or {}
+        if any(got.get(k) != v for k, v in wanted.items()):
+            shown = ", ".join(f"{k}={v}" for k, v in sorted(got.items())) or "nothing"
+            target = ", ".join(f"{k}={v}" for k, v in sorted(wanted.items()))
+            found.append(Evidence(f"Service {key} still selects {shown} at the end; the truth "
+                                  f"wants {target}", at, "cluster"))
+    for want in truth.get("flags") or [] if flags is not None else []:
+        key = f"{want.get('service')}/{want.get('key')}"
+        if key in flags and flags[key] != bool(want.get("enabled")):
+            state = "on" if flags[key] else "off"
+            found.append(Evidence(f"flag {want.get('key')} of {want.get('service')} is still "
+                                  f"{state} at the end; the truth wants it "
+                                  f"{'on' if want.get('enabled') else 'off'}", at, "cluster"))
     return found
 
 

@@ -180,6 +180,16 @@ def target(f: DrillFacts) -> Measure:
     for want in wanted:
         key = f"{want.get('namespace')}/{want.get('deployment')}"
         got = f.state.targets.get(key)
+        final = ((f.record or {}).get("deployments") or {}).get(key)
+        if got is None and final is not None and f.resolved:
+            # The runbook froze no target here (a flag, a Git revert, a traffic switch): what
+            # runs at the end is what was aimed at.
+            same = want.get("version") in (None, final.get("version"))
+            hits += same
+            evidence.append(Evidence(f"{key}: no target frozen; {final.get('version')} runs at "
+                                     f"the end, truth {want.get('version')}",
+                                     (f.record or {}).get("fetched_at"), "cluster"))
+            continue
         if got is None:
             evidence.append(Evidence(f"{key}: no target chosen"))
             continue
@@ -234,6 +244,10 @@ def verification(f: DrillFacts) -> Measure:
         else list(f.state.check_states)
     if not items:
         return _measure("verification", title, "no checklist", "—", "n/a", 0)
+    if f.decision_value not in (None, ROLLBACK) and not f.effective_changes():
+        # A fix forward leaves this system as it is: the rollback's checklist does not apply.
+        return _measure("verification", title, f"{f.decision_value}: nothing rolled back",
+                        "—", "n/a", 0)
     passed = [i for i in items if f.state.check_status(i) is CheckStatus.PASS]
     share = len(passed) / len(items)
     if not f.resolved and share < 1 and not passed:

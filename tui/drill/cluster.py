@@ -456,7 +456,12 @@ class DrillCluster:
         """`GET /drill/record`: every change served (newest LIMIT) and each Deployment now."""
         with self.store.lock:
             deployments = deployment_states(self.store.values("deployments"), self._version_of)
+            services = {f"{svc['metadata']['namespace']}/{svc['metadata']['name']}":
+                        {"selector": dict((svc.get("spec") or {}).get("selector") or {})}
+                        for svc in self.store.objects("services")}
+            flags = self.flags.states()
         return {"changes": self.record.changes(), "deployments": deployments,
+                "services": services, "flags": flags,
                 "dropped": self.record.dropped, "fetched_at": wall_iso()}
 
     def _version_of(self, image: str) -> str:

@@ -56,6 +56,11 @@ class FlagAPI:
                 return svc["metadata"]["namespace"]
         return "default"
 
+    def states(self) -> dict[str, bool]:
+        """`{"SERVICE/KEY": on}` of every flag held in a ConfigMap (env flags vary by pod)."""
+        return {f"{f['service']}/{f['key']}": self._on(f, self._namespace(f["service"]), None)
+                for f in self.flags if f.get("configmap")}
+
     def route(self, request: Request, service: str, rest: str) -> Response:
         """`GET /admin/feature-flags[/KEY]`, `PATCH|PUT /admin/feature-flags/KEY`."""
         auth = request.headers.get("authorization", "")

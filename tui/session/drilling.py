@@ -110,6 +110,8 @@ class DrillingMixin(SessionCore):
             return None
         record = {"changes": list(data.get("changes") or []),
                   "deployments": dict(data.get("deployments") or {}),
+                  "services": dict(data.get("services") or {}),
+                  "flags": dict(data.get("flags") or {}),
                   "fetched_at": data.get("fetched_at")}
         if journal and not self.read_only:
             try:
