@@ -42,6 +42,20 @@ def _epoch(ts: str | None) -> float | None:
         return None
 
 
+class AppScreen(Screen[None]):
+    """A screen of RollbackApp: the app typed, and the incident session it drives."""
+
+    @property
+    def rollback_app(self) -> RollbackApp:
+        """The app, typed."""
+        return self.app  # type: ignore[return-value]
+
+    @property
+    def session(self) -> IncidentSession | None:
+        """The incident session the app drives."""
+        return self.rollback_app.session
+
+
 @dataclass(frozen=True)
 class _Relisted:
     """A pod snapshot presented as a full re-list (for a screen catching up)."""
@@ -81,7 +95,7 @@ def context_info(session: IncidentSession, phase: Phase, held_by: str | None = N
         read_only=session.read_only, held_by=held_by)
 
 
-class IncidentScreen(Screen[None]):
+class IncidentScreen(AppScreen):
     """Base of the four phase screens: the frame, and the incident as it changes."""
 
     PHASE: ClassVar[Phase] = Phase.ASSESS
@@ -96,16 +110,6 @@ class IncidentScreen(Screen[None]):
         Binding("4", "evidence('timeline')", "Timeline tab", id="evidence_timeline",
                 show=False),
     ]
-
-    @property
-    def rollback_app(self) -> RollbackApp:
-        """The app, typed."""
-        return self.app  # type: ignore[return-value]
-
-    @property
-    def session(self) -> IncidentSession | None:
-        """The incident session the app drives."""
-        return self.rollback_app.session
 
     @property
     def writable(self) -> bool:

@@ -11,10 +11,9 @@ from typing import TYPE_CHECKING, ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Digits, Footer
 
-from screens.base import context_info
+from screens.base import AppScreen, context_info
 from tui.domain.drill_scorecard import Scorecard
 from tui.domain.status import Phase
 from widgets.context_bar import ContextBar
@@ -43,7 +42,7 @@ SECTIONS: dict[str, Callable[[Scorecard, int], list[Line]]] = {
     "practise": practise_lines}
 
 
-class DebriefScreen(Screen[None]):
+class DebriefScreen(AppScreen):
     """The scorecard of a finished drill (or why there is none)."""
 
     CSS_PATH = "debrief.tcss"
@@ -66,16 +65,6 @@ class DebriefScreen(Screen[None]):
         super().__init__()
         self.scorecard = scorecard
         self.whole_timeline = False
-
-    @property
-    def rollback_app(self) -> RollbackApp:
-        """The app, typed."""
-        return self.app  # type: ignore[return-value]
-
-    @property
-    def session(self) -> IncidentSession | None:
-        """The drill's incident session."""
-        return self.rollback_app.session
 
     def compose(self) -> ComposeResult:
         """Context bar, title, the score beside the headline, the report scrolling, footer."""

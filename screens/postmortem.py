@@ -15,7 +15,6 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import (
     Footer,
     SelectionList,
@@ -27,7 +26,7 @@ from textual.widgets import (
 )
 from textual.widgets.selection_list import Selection
 
-from screens.base import context_info
+from screens.base import AppScreen, context_info
 from tui.domain import postmortem as pm
 from widgets.action_items import ActionItems
 from widgets.choice import TickList
@@ -37,7 +36,6 @@ from widgets.postmortem_summary import header_text, summary_rows, summary_table
 from widgets.text import inert
 
 if TYPE_CHECKING:
-    from tui.app.application import RollbackApp
     from tui.domain.incident import IncidentState
     from tui.session.session import IncidentSession
 
@@ -59,7 +57,7 @@ def _pane() -> VerticalScroll:
     return VerticalScroll(can_focus=False)
 
 
-class PostmortemScreen(Screen[None]):
+class PostmortemScreen(AppScreen):
     """The post-incident record of the app's incident."""
 
     CSS_PATH = "postmortem.tcss"
@@ -69,16 +67,6 @@ class PostmortemScreen(Screen[None]):
                 priority=True),
         Binding("t", "timeline", "Timeline", id="postmortem_timeline"),
     ]
-
-    @property
-    def rollback_app(self) -> RollbackApp:
-        """The app, typed."""
-        return self.app  # type: ignore[return-value]
-
-    @property
-    def session(self) -> IncidentSession | None:
-        """The incident session the app drives."""
-        return self.rollback_app.session
 
     @property
     def writable(self) -> bool:

@@ -115,13 +115,15 @@ def play_wrong(info: Any, kubectl: Any) -> IncidentSession:
 
 
 def test_a_drill_played_right_scores_high_with_no_anti_pattern(truth_drill) -> None:
-    _cluster, info = truth_drill()
+    cluster, info = truth_drill()
     session = play_right(info)
     card, state = _score(session)
     session.close()
 
     assert state.drill_scenario["scenario"] == "bad-release"
-    assert state.drill_scenario["truth"] == TRUTH
+    # The truth as journaled: the scenario's, each target's image and version filled in.
+    assert state.drill_scenario["truth"] == cluster.scenario.truth
+    assert state.drill_scenario["truth"]["targets"][0]["image"].endswith("checkout:2.3.1")
     assert state.drill_record is not None
     assert all(c["user_agent"].startswith("rollback-tui") for c in
                state.drill_record["changes"]), state.drill_record["changes"]
