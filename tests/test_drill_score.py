@@ -326,3 +326,18 @@ def test_a_drill_without_its_record_says_so_and_scores_what_it_can() -> None:
     card = drill.update(3).checks(end).resolve(end).score()
     assert any("change record is missing" in w for w in card.warnings)
     assert card.score == 100
+
+
+def test_history_trends_leave_out_open_drills() -> None:
+    from tui.app.commands_drill_score import trends
+    from tui.domain.drill_scorecard import Measure, Scorecard
+
+    def card(score: int, ended: str | None) -> Scorecard:
+        measure = Measure("decision", "Decision", "ROLLBACK", "ROLLBACK", "met", 15, 15, 1.0)
+        return Scorecard("i", "bad-release", "", "op", "2026-11-30T10:00:00+00:00", ended, 20.0,
+                         score, 100, "good", (measure,), (), {})
+
+    found = trends([card(60, "2026-11-30T10:30:00+00:00"), card(100, None),
+                    card(80, "2026-11-30T11:30:00+00:00")])
+    assert found["score"] == {"first": 60, "latest": 80, "best": 80, "drills": 2}
+    assert trends([card(100, None)]) == {}

@@ -133,7 +133,9 @@ def _user(actor: str) -> str:
 
 
 def trends(cards: Sequence[Scorecard]) -> dict[str, dict[str, Any]]:
-    """Per measure (and the score): first, latest and best points across the drills."""
+    """Per measure (and the score): first, latest and best points across the finished drills
+    (an open drill's score is provisional: it would flatter or sink a trend)."""
+    cards = [c for c in cards if c.finished]
     series: dict[str, list[int]] = {"score": [c.score for c in cards]}
     for measure_id in WEIGHTS:
         series[measure_id] = [m.points for c in cards if (m := c.measure(measure_id))
@@ -183,12 +185,16 @@ def history_text(drills: Sequence[ScoredDrill], operator: str | None) -> str:
     lines = [f"{'DATE':<17} {'SCENARIO':<16} {'OPERATOR':<18} {'SCORE':>5}  GRADE"]
     for drill in drills:
         c = drill.card
+        score, grade = (f"{c.score:>5}", c.grade) if c.finished else \
+            (f"{'—':>5}", f"open: not scored yet ({c.incident_id})")
         lines.append(f"{c.started_at[:16].replace('T', ' '):<17} {plain(c.scenario_id, 16):<16} "
-                     f"{plain(c.operator, 18):<18} {c.score:>5}  {c.grade}"
-                     + ("" if c.finished else " (open)"))
+                     f"{plain(c.operator, 18):<18} {score}  {grade}")
     lines += ["", "Trend" + (f" of {operator}" if operator else "") +
               " (points: first → latest, best)"]
-    for key, t in trends([d.card for d in drills]).items():
+    found = trends([d.card for d in drills])
+    if not found:
+        lines.append("  no finished drill yet")
+    for key, t in found.items():
         top = 100 if key == "score" else WEIGHTS[key]
         lines.append(f"  {key:<17} {t['first']:>3} → {t['latest']:<3} best {t['best']}/{top} "
                      f"over {t['drills']} drill(s)")
