@@ -85,6 +85,8 @@ def title_line(card: Scorecard) -> Line:
 def _timing(measure: Measure | None, label: str) -> Line:
     if measure is None:
         return [(f"{label} ", "muted"), ("not scored", "muted")]
+    if measure.number is None:  # not a duration: "not restored by the runbook"
+        label = label.removesuffix(" in") + ":"
     return [(f"{label} ", "muted"), (inert(measure.value, 40), "strong"), (" ", ""),
             (VERDICT_MARK[measure.verdict], VERDICT_ROLE[measure.verdict]),
             (f" target {inert(short_target(measure.target), 40)}", "muted")]
