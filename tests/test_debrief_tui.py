@@ -26,7 +26,6 @@ from tui.adapters.journal import read_journal
 from tui.app.application import AppContext, create_app
 from tui.app.drill_debrief import drill_scorecard
 from tui.domain.drill_scorecard import Scorecard
-from tui.domain.exports import DOCUMENTS
 from tui.session.session import IncidentSession
 from widgets.debrief_view import DebriefBlock
 
@@ -162,7 +161,7 @@ async def test_d_on_a_finished_drill_of_the_start_screen(rollback_home: Path,
     app.session.close()
 
 
-async def test_export_writes_the_drill_report_or_says_why_not(rollback_home: Path) -> None:
+async def test_export_writes_the_drill_report(rollback_home: Path) -> None:
     folder = write_incident(rollback_home)
     app = _app(folder)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -170,14 +169,9 @@ async def test_export_writes_the_drill_report_or_says_why_not(rollback_home: Pat
         await pilot.press("e")
         note = await until(pilot, "the export's notification", lambda: next(
             (n for n in app._notifications if n.title == "Drill report"), None), timeout=20)
-    if "drill-report" in DOCUMENTS:
-        written = sorted(p.name for p in (folder / "exports").iterdir())
-        assert note.message.startswith("exported: ") and written
-        assert all(name.startswith(f"{INCIDENT_ID}-drill-report.") for name in written)
-    else:
-        assert note.severity == "error"
-        assert "cannot export the drill report yet" in note.message
-        assert not (folder / "exports").exists()
+    written = sorted(p.name for p in (folder / "exports").iterdir())
+    assert note.message.startswith("exported: "), note.message
+    assert written == [f"{INCIDENT_ID}-drill-report.html", f"{INCIDENT_ID}-drill-report.md"]
     app.session.close()
 
 

@@ -45,11 +45,7 @@ def export_drill_report(folder: Path, runbook: Runbook | None) -> list[str] | st
     """Write the drill report (every form it has) into the incident's exports folder: the
     paths written, or why not."""
     from tui.app.exports import ExportError, default_folder, export_files
-    from tui.domain.exports import DOCUMENTS
 
-    if REPORT not in DOCUMENTS:
-        return "this build cannot export the drill report yet: " \
-            f"`rollback drill score {Path(folder).name} --json` prints the scorecard"
     try:
         return [str(p) for p in export_files(folder, runbook, REPORT, "all",
                                              default_folder(folder))]
