@@ -200,7 +200,7 @@ CASES: list[tuple[str, dict[str, Any], str, EventCategory, Symbol, EventSeverity
                        "truth": {"decision": "ROLLBACK", "strategy": "revert-deployment",
                                  "severity": "P1", "targets": []},
                        "speed": 20.0, "twists_scheduled": []},
-     "DRILL scenario bad-release started (ground truth: ROLLBACK, revert-deployment)",
+     "DRILL scenario bad-release started (scored against its ground truth)",
      EventCategory.DRILL, Symbol.STARTED, EventSeverity.INFO),
     ("drill.record", {"changes": [
         {"method": "PATCH", "user_agent": "rollback-tui", "name": "checkout"},
@@ -337,7 +337,12 @@ def test_plain_folds_whitespace_and_clips() -> None:
     assert plain("abcdef", limit=4) == "abc…"
 
 
-def test_a_drill_without_ground_truth_says_so() -> None:
+def test_a_drill_start_never_gives_its_answer_away() -> None:
+    """The line is on the trainee's timeline while the drill runs: the truth stays out."""
+    truth = {"decision": "FIX FORWARD", "severity": "P3", "why": "a cosmetic bug"}
+    result = entry("drill.started", {"scenario": "minor-p3", "truth": truth})
+    assert result.text == "DRILL scenario minor-p3 started (scored against its ground truth)"
+    assert "FIX" not in result.line() and "P3" not in result.line()
     result = entry("drill.started", {"scenario": "mine", "truth": None, "speed": 1.0})
     assert result.text == "DRILL scenario mine started (no ground truth)"
 
