@@ -27,6 +27,7 @@ from widgets.text import inert
 if TYPE_CHECKING:
     from tui.app.application import RollbackApp
     from tui.domain.runbook import Runbook
+    from tui.drill.scenario import CatalogEntry
 
 SECTIONS = (("incident", "Open incidents — Enter resumes, f follows read-only"),
             ("closed", "Recent incidents — Enter reads, p post-incident record, d drill debrief"),
@@ -45,6 +46,7 @@ class Entry:
     held: bool = False
     late: bool = False  # a closed incident's report or postmortem is overdue
     drill: bool = False  # the incident is a practice drill (a closed one has a debrief)
+    problem: str = ""  # why this entry cannot be opened (an invalid user scenario)
 
     @property
     def option_id(self) -> str:
@@ -72,8 +74,8 @@ def entry_text(entry: Entry) -> Text:
 
 def quick_entries(paths: Any) -> list[Entry]:
     """What can be listed without parsing anything (folder and file names)."""
-    import tui.drill
     from tui.app.catalog import catalog
+    from tui.drill.scenario import scenario_files
 
     entries = []
     if paths is not None and Path(paths.incidents_dir).is_dir():
@@ -82,8 +84,9 @@ def quick_entries(paths: Any) -> list[Entry]:
                 entries.append(Entry("incident", folder.name, folder.name, "…"))
         entries += [Entry("runbook", str(e.path), e.path.stem, e.origin)
                     for e in catalog(paths)]
-    scenarios = Path(tui.drill.__file__).resolve().parent / "scenarios"
-    entries += [Entry("drill", p.stem, p.stem) for p in sorted(scenarios.glob("*.yaml"))]
+    user = scenario_files(Path(paths.scenarios_dir)) if paths is not None else []
+    stems = sorted({p.stem for p in [*user, *scenario_files()]})
+    entries += [Entry("drill", stem, stem) for stem in stems]
     return entries
 
 
@@ -92,7 +95,7 @@ def full_entries(paths: Any, now: float) -> tuple[list[Entry], dict[str, Any]]:
     from tui.adapters.journal import list_incidents
     from tui.adapters.journal_tail import writer_status
     from tui.app.catalog import catalog, validate_file
-    from tui.drill.scenario import ScenarioError, load_scenario_bytes, scenario_files
+    from tui.drill.scenario import scenario_catalog
 
     entries: list[Entry] = []
     runbooks: dict[str, Any] = {}
@@ -119,13 +122,20 @@ def full_entries(paths: Any, now: float) -> tuple[list[Entry], dict[str, Any]]:
             runbooks[str(item.path)] = result.runbook
             entries.append(Entry("runbook", str(item.path), result.runbook.id,
                                  f"{result.runbook.title} ({item.origin})"))
-    for path in scenario_files():
-        try:
-            scenario = load_scenario_bytes(path.read_bytes(), str(path))
-        except ScenarioError:
-            continue
-        entries.append(Entry("drill", scenario.id, scenario.id, scenario.description))
+    for item in scenario_catalog(Path(paths.scenarios_dir) if paths is not None else None):
+        entries.append(drill_entry(item))
     return entries, runbooks
+
+
+def drill_entry(item: CatalogEntry) -> Entry:
+    """A scenario of the catalog: a user one says so; an invalid one shows its first problem
+    and cannot be started."""
+    if item.scenario is None:
+        problem = item.problems[0] if item.problems else f"{item.path}: unreadable"
+        return Entry("drill", item.id, item.id, f"INVALID: {problem}", problem=problem)
+    origin = (" (user, replaces the built-in)" if item.overrides else
+              " (user)" if item.origin == "user" else "")
+    return Entry("drill", item.id, item.id, item.description + origin)
 
 
 def _post_incident(state: Any, now: float) -> tuple[str, bool]:
@@ -265,6 +275,10 @@ class StartScreen(Screen[None]):
             self._open(lambda opener: opener.follow(entry.key), f"follow {entry.key}")
         elif entry.kind == "runbook":
             self._new_incident(Path(entry.key))
+        elif entry.kind == "drill" and entry.problem:
+            self.notify(f"the {entry.key} drill cannot start: {entry.problem} — fix the file "
+                        "or see every problem with `rollback drill --list`", severity="error",
+                        timeout=10)
         elif entry.kind == "drill":
             self._drill(entry.key)
 

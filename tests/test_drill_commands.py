@@ -130,3 +130,29 @@ def test_a_missing_secret_is_refused_before_the_incident_opens(start_drill,
     assert "Traceback" not in result.stderr
     incidents = tmp_path / "home" / "data" / "incidents"
     assert not incidents.exists() or not any(incidents.iterdir())
+
+
+def test_a_decision_drill_is_not_handed_the_runbook_as_its_play(start_drill) -> None:
+    """Without a runbook of its own the drill falls back to revert-deployment: shown only as
+    the play if the trainee decides to roll back, never as "the runbook for it"."""
+    text = start_drill("minor-p3").read_until("Ctrl-C ends the drill")
+    assert "The runbook for it" not in text
+    assert "This drill is about the decision" in text
+    assert "If you decide to roll back, the runbook would be" in text
+    assert "rollback runbooks show revert-deployment" in text
+
+
+def test_only_scenarios_without_a_rollback_play_are_decision_drills() -> None:
+    from tui.app.commands_drill import RUNBOOK_HEADING, decision_drill, runbook_heading
+    from tui.drill.scenario import load_scenario_bytes
+
+    scenarios = {path.stem: load_scenario_bytes(path.read_bytes(), str(path))
+                 for path in scenario_files()}
+    assert {name for name, s in scenarios.items() if decision_drill(s)} == {
+        "irreversible-migration", "minor-p3"}
+    # Worded the same for every decision drill: the heading does not tell the answer.
+    assert runbook_heading(scenarios["minor-p3"]) == runbook_heading(
+        scenarios["irreversible-migration"])
+    assert runbook_heading(scenarios["bad-release"]) == RUNBOOK_HEADING
+    # A load drill without ground truth or runbook is no decision drill either.
+    assert runbook_heading(scenarios["scale-5000"]).startswith("This scenario names no runbook")

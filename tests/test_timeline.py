@@ -196,6 +196,19 @@ CASES: list[tuple[str, dict[str, Any], str, EventCategory, Symbol, EventSeverity
                      "fired_at": "2026-11-30T04:12:07Z", "scenario_seconds": 300.0},
      "TWIST prometheus-down: the Prometheus API stops answering (HTTP 503) (facilitator)",
      EventCategory.DRILL, Symbol.WARNING, EventSeverity.WARNING),
+    ("drill.started", {"scenario": "bad-release", "description": "a bad release",
+                       "truth": {"decision": "ROLLBACK", "strategy": "revert-deployment",
+                                 "severity": "P1", "targets": []},
+                       "speed": 20.0, "twists_scheduled": []},
+     "DRILL scenario bad-release started (scored against its ground truth)",
+     EventCategory.DRILL, Symbol.STARTED, EventSeverity.INFO),
+    ("drill.record", {"changes": [
+        {"method": "PATCH", "user_agent": "rollback-tui", "name": "checkout"},
+        {"method": "PATCH", "user_agent": "kubectl/v1.31.0 (linux/amd64)", "name": "checkout"},
+        {"method": "DELETE", "user_agent": "", "name": "checkout-abc"}],
+        "deployments": {"production/checkout": {"revision": 3}}, "fetched_at": TS},
+     ("DRILL the drill's change record: 3 changes (2 outside the runbook's user agent), "
+      "1 deployment"), EventCategory.DRILL, Symbol.OK, EventSeverity.INFO),
 ]
 
 
@@ -322,3 +335,27 @@ def test_any_json_data_gives_a_safe_line(kind: str, data: dict[str, Any], actor:
 def test_plain_folds_whitespace_and_clips() -> None:
     assert plain("  a\t\tb \u2028 c  ") == "a b c"
     assert plain("abcdef", limit=4) == "abc…"
+
+
+def test_a_drill_start_never_gives_its_answer_away() -> None:
+    """The line is on the trainee's timeline while the drill runs: the truth stays out."""
+    truth = {"decision": "FIX FORWARD", "severity": "P3", "why": "a cosmetic bug"}
+    result = entry("drill.started", {"scenario": "minor-p3", "truth": truth})
+    assert result.text == "DRILL scenario minor-p3 started (scored against its ground truth)"
+    assert "FIX" not in result.line() and "P3" not in result.line()
+    result = entry("drill.started", {"scenario": "mine", "truth": None, "speed": 1.0})
+    assert result.text == "DRILL scenario mine started (no ground truth)"
+
+
+def test_a_huge_change_record_is_counted_never_dumped() -> None:
+    change = {"at": TS, "method": "PATCH", "path": "/apis/apps/v1/namespaces/production/"
+              "deployments/checkout", "kind": "deployments", "namespace": "production",
+              "name": "checkout", "subresource": "", "status": 200, "dry_run": False}
+    changes = [{**change, "user_agent": "kubectl/v1.31.0" if i % 4 else "rollback-tui/1"}
+               for i in range(10_000)]
+    deployments = {f"production/app-{i}": {"revision": 2, "image": "x" * 200}
+                   for i in range(300)}
+    result = entry("drill.record", {"changes": changes, "deployments": deployments})
+    assert result.text == ("DRILL the drill's change record: 10000 changes (7500 outside the "
+                           "runbook's user agent), 300 deployments")
+    assert "checkout" not in result.line()

@@ -19,8 +19,10 @@ from tui.app.paths import resolve_paths
 if TYPE_CHECKING:
     from tui.app.drill_command import DrillCommands
     from tui.drill.cluster import DrillInfo
+    from tui.drill.scenario import Scenario
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+RUNBOOK_HEADING = "The runbook for it, with this drill's values:"
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -142,7 +144,7 @@ def run(args: argparse.Namespace) -> int:
             info.extra.update(run_command=commands.run_command(), env=commands.env)
             print(info.to_json(), flush=True)
         else:
-            print(_instructions(info, commands), flush=True)
+            print(_instructions(info, commands, runbook_heading(scenario)), flush=True)
         orphaned: float | None = None
         while not stop.wait(0.5):
             # Started by the guided TUI: outlive a crash of it (so `rollback resume` can finish
@@ -186,7 +188,29 @@ def _database_lines(info: DrillInfo) -> str:
             f"  down migration: {database['down_migration_file']}\n\n")
 
 
-def _instructions(info: DrillInfo, commands: DrillCommands) -> str:
+def decision_drill(scenario: Scenario) -> bool:
+    """Whether the drill is about the decision itself: it has ground truth, and either its
+    truth is not a rollback or it names no runbook (the revert-deployment fallback is then not
+    the play)."""
+    truth = scenario.truth
+    return truth is not None and (
+        "runbook" not in scenario.data or truth.get("decision", "ROLLBACK") != "ROLLBACK")
+
+
+def runbook_heading(scenario: Scenario) -> str:
+    """The line above the runbook command: a decision drill's is worded the same whatever
+    the right call is, so it gives nothing away."""
+    if decision_drill(scenario):
+        return ("This drill is about the decision: assess first (roll back, fix forward or a "
+                "workaround?).\n"
+                "If you decide to roll back, the runbook would be, with this drill's values:")
+    if "runbook" not in scenario.data:
+        return "This scenario names no runbook; one to practise with, with this drill's values:"
+    return RUNBOOK_HEADING
+
+
+def _instructions(info: DrillInfo, commands: DrillCommands,
+                  heading: str = RUNBOOK_HEADING) -> str:
     """What a trainee types next, with this drill's values filled in (shell-quoted)."""
     exports = "".join(f"  {line}\n" for line in commands.exports())
     return (
@@ -201,7 +225,7 @@ def _instructions(info: DrillInfo, commands: DrillCommands) -> str:
         f"  curl -s {shlex.quote(info.prometheus + '/api/v1/query')} "
         "--data-urlencode 'query=service:http_requests_errors:ratio_rate5m'\n\n"
         f"{_database_lines(info)}"
-        "The runbook for it, with this drill's values:\n"
+        f"{heading}\n"
         f"  {commands.show_command()}\n"
         "or run it unattended against the drill"
         + (" (its secrets as environment first)" if exports else "") + ":\n"

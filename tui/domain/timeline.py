@@ -356,6 +356,28 @@ def _drill_twist(d: Mapping[str, Any], actor: str) -> Described:
         f" ({source})" if source else "")
 
 
+def _drill_started(d: Mapping[str, Any], actor: str) -> Described:
+    # The truth itself stays out: this line is on the trainee's timeline during the drill, and
+    # the decision is what the drill tests (the debrief and the drill report show it).
+    scored = "scored against its ground truth" if _mapping(d.get("truth")) else "no ground truth"
+    return C.DRILL, S.STARTED, V.INFO, (
+        f"DRILL scenario {_brief(d.get('scenario'), 60) or '?'} started ({scored})")
+
+
+def _drill_record(d: Mapping[str, Any], actor: str) -> Described:
+    # Counted, never listed: a record may hold thousands of changes.
+    from tui.domain.drill_facts import PRODUCT_AGENT  # here: drill_facts imports the exports
+
+    changes = d.get("changes") if isinstance(d.get("changes"), list) else []
+    outside = sum(1 for c in changes if not str(_mapping(c).get("user_agent", "")).startswith(
+        PRODUCT_AGENT))
+    deployments = len(_mapping(d.get("deployments")))
+    return C.DRILL, S.OK, V.INFO, (
+        f"DRILL the drill's change record: {len(changes)} change{'s' * (len(changes) != 1)} "
+        f"({outside} outside the runbook's user agent), {deployments} "
+        f"deployment{'s' * (deployments != 1)}")
+
+
 def _comms(sent: bool) -> Callable[[Mapping[str, Any], str], Described]:
     def describe_comms(d: Mapping[str, Any], actor: str) -> Described:
         what = _brief(d.get("template"), 60).replace("_", " ") or "message"
@@ -393,7 +415,9 @@ DESCRIBERS: dict[str, Callable[[Mapping[str, Any], str], Described]] = {
     "journal.torn_tail_quarantined": _torn_tail,
     "comms.drafted": _comms(sent=False),
     "comms.sent": _comms(sent=True),
+    "drill.started": _drill_started,
     "drill.twist": _drill_twist,
+    "drill.record": _drill_record,
 }
 
 
