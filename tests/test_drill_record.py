@@ -82,7 +82,9 @@ def test_the_scenario_endpoint_says_what_the_drill_plays(drill) -> None:
     answer = httpx.get(f"{info.api}/drill/scenario", headers=drill_auth(info), verify=False)
     data = answer.json()
     assert data["scenario"] == "bad-release" and data["speed"] == 20
-    assert data["truth"] == cluster.scenario.data.get("truth")
+    # The truth with each target's image and version filled in from its revision.
+    assert data["truth"] == cluster.scenario.truth
+    assert data["truth"]["targets"][0]["image"].endswith(":2.3.1")
     assert data["release_at"] < data["drill_started_at"]
 
 

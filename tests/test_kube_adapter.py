@@ -55,9 +55,11 @@ def raw_core(kube: Kube) -> client.CoreV1Api:
     return client.CoreV1Api(kube.api_client)
 
 
-def current_revision(kube: Kube) -> int:
+def current_revision(kube: Kube) -> int | None:
     """The number of the revision whose template the Deployment runs."""
-    return next(r.number for r in kube.rollout_history(DEPLOY) if r.current)
+    # None for the moment between a template change and its new ReplicaSet, when no revision
+    # runs the Deployment's template yet.
+    return next((r.number for r in kube.rollout_history(DEPLOY) if r.current), None)
 
 
 def kubectl_revisions(kubectl, info) -> list[int]:
