@@ -4,6 +4,7 @@ tick the checklist and close the incident."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -167,4 +168,19 @@ async def verify_and_close(pilot: Pilot[Any]) -> str:
                                                                     TextEntryScreen))
     await pilot.press("enter")
     await until(pilot, "the incident to close", lambda: session.phase() is Phase.CLOSED)
-    return str(session.state.rollback_status)
+    status = str(session.state.rollback_status)
+    return status if status == "SUCCESS" else f"{status}: {why_not_success(session)}"
+
+
+def why_not_success(session: Any) -> str:
+    """What failed, from the journal: each failed step's and check's detail or note, so that a
+    flow test that closes FAILED says why."""
+    reasons = []
+    for line in (session.folder / "journal.jsonl").read_text().splitlines():
+        event = json.loads(line)
+        data = event.get("data", {})
+        if event["type"] == "step.finished" and data.get("status") in ("failed", "interrupted"):
+            reasons.append(f"step {data.get('step_id')}: {data.get('detail')}")
+        elif event["type"] == "check.recorded" and data.get("status") == "fail":
+            reasons.append(f"check {data.get('item_id')}: {data.get('note')}")
+    return "; ".join(reasons) or "nothing failed in the journal"

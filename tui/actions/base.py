@@ -78,6 +78,11 @@ class ActionContext:
         """A duration argument in real seconds (drills compress waits by `time_scale`)."""
         return parse_duration(text or default) / self.time_scale
 
+    def network_seconds(self, text: str | None, default: str) -> float:
+        """A network limit (a request timeout, a latency budget) in real seconds: answers do
+        not come faster in a drill, so these are never compressed."""
+        return parse_duration(text or default)
+
     def namespace(self, args: Mapping[str, Any]) -> str:
         """The namespace argument, else the runbook's `namespace` parameter, else the kube's."""
         ns = args.get("namespace") or self.values.get("namespace")

@@ -42,7 +42,7 @@ class HttpRequest:
         result = run_async(http_request(
             method, args["url"], headers=args.get("headers"), json=args.get("json"),
             body=args.get("body"), expect_status=args.get("expect_status"),
-            timeout=ctx.seconds(args.get("timeout"), "10s")))
+            timeout=ctx.network_seconds(args.get("timeout"), "10s")))
         return Outcome(OK if result.ok else FAILED, result.detail,
                        result.for_journal(ctx.redactor))
 
@@ -70,9 +70,9 @@ class HttpCheck:
             body_contains=args.get("body_contains") or None,
             json_field=args.get("json_field") or None,
             json_equals=args.get("json_equals", UNSET),
-            latency_budget=ctx.seconds(budget, "0s") if budget else None,
+            latency_budget=ctx.network_seconds(budget, "0s") if budget else None,
             retries=int(args.get("retries") or 0), retry_delay=1.0 / ctx.time_scale,
-            timeout=ctx.seconds(args.get("timeout"), "5s"), headers=args.get("headers")))
+            timeout=ctx.network_seconds(args.get("timeout"), "5s"), headers=args.get("headers")))
         return Outcome(OK if result.ok else FAILED, result.detail,
                        result.for_journal(ctx.redactor))
 
