@@ -81,3 +81,14 @@ def test_settings_file_errors_are_usage_errors(run_cli, rollback_home) -> None:
                      "-p", "expected_version=1")
     assert result.returncode == 2
     assert f"{config}:1:1: unknown key 'contxt'" in result.stderr
+
+
+def test_a_drill_leaves_commands_real_time_to_finish(tmp_path: Path) -> None:
+    """A command's time limit compresses like a wait, but never below min(limit, 30 s): a
+    1-second command with a 10 s limit finishes at speed 20 (10 s / 20 would kill it)."""
+    ctx = ActionContext(runbook=_runbook(), values={}, incident_dir=tmp_path,
+                        redactor=Redactor(()), time_scale=20)
+    outcome = REGISTRY["shell"].run({"__command__": "sleep 1", "timeout": "10s"}, ctx)
+    assert outcome.ok, outcome.summary
+    assert ctx.process_seconds("10s", "0s") == 10
+    assert ctx.process_seconds("1h", "0s") == 180 and ctx.process_seconds("10m", "0s") == 30

@@ -251,3 +251,21 @@ def test_same_value_compares_json_values_and_templated_text() -> None:
     assert same_value(True, True) and same_value(False, "false") and same_value(3, "3")
     assert same_value("2.4.0", "2.4.0") and same_value(None, "null") and same_value(2, 2.0)
     assert not same_value(True, 1) and not same_value(1, True) and not same_value("1", 1)
+
+
+def test_a_drill_at_speed_keeps_network_limits_real(local: str, tmp_path) -> None:
+    """Speed 20 compresses waits, not the network: a 5 s timeout stays 5 s (not 0.25 s) and a
+    1 s latency budget stays 1 s, so a half-second answer passes."""
+    from conftest import REPO
+
+    from tui.actions.base import ActionContext
+    from tui.actions.web import HttpCheck
+    from tui.domain.runbook import validate_runbook
+
+    path = REPO / "runbooks" / "revert-deployment.yaml"
+    ctx = ActionContext(runbook=validate_runbook(path.read_bytes(), str(path)).runbook,
+                        values={}, incident_dir=tmp_path, redactor=Redactor(()), time_scale=20)
+    outcome = HttpCheck().run({"url": local + "/slow?ms=500", "timeout": "5s",
+                               "latency_budget": "1s"}, ctx)
+    assert outcome.ok, outcome.summary
+    assert ctx.seconds("5s", "0s") == 0.25 and ctx.network_seconds("5s", "0s") == 5

@@ -83,6 +83,12 @@ class ActionContext:
         not come faster in a drill, so these are never compressed."""
         return parse_duration(text or default)
 
+    def process_seconds(self, text: str | None, default: str) -> float:
+        """A command's time limit: compressed in a drill like a wait, but never below the
+        smaller of the limit itself and 30 s, since psql or kubectl take real time."""
+        limit = parse_duration(text or default)
+        return max(limit / self.time_scale, min(limit, PROCESS_FLOOR))
+
     def namespace(self, args: Mapping[str, Any]) -> str:
         """The namespace argument, else the runbook's `namespace` parameter, else the kube's."""
         ns = args.get("namespace") or self.values.get("namespace")
@@ -91,6 +97,9 @@ class ActionContext:
     def metric(self, name: str) -> Any:
         """The runbook metric of that name, or None."""
         return next((m for m in self.runbook.metrics if m.name == name), None)
+
+
+PROCESS_FLOOR = 30.0  # seconds: the least a drill leaves a command of its time limit
 
 
 def generation_key(namespace: str, deployment: str) -> str:

@@ -33,7 +33,7 @@ class Shell:
             return Outcome(SKIPPED, f"dry-run: would run {self.describe(args, ctx)}")
         cwd = args.get("cwd") or ctx.incident_dir
         result = run_argv(_argv(args, ctx), env=args.get("env"), cwd=cwd,
-                          timeout=ctx.seconds(args.get("timeout"), "10m"),
+                          timeout=ctx.process_seconds(args.get("timeout"), "10m"),
                           output_cap=int(args.get("output_cap") or 65536),
                           expect_exit=int(args.get("expect_exit") or 0),
                           expect_output=args.get("expect_output") or None, cancel=ctx.cancel)
