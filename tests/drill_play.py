@@ -84,20 +84,29 @@ def kubectl_outside(info: Any, *args: str) -> subprocess.CompletedProcess[str]:
              "KUBECONFIG": info.kubeconfig})
 
 
-def play(scenario_id: str, how: Play, info: Any, home: Path) -> Scorecard:
-    """Play the drill whose cluster `info` describes; returns the resolved incident's score."""
-    truth = find_scenario(scenario_id).data.get("truth") or {}
-    path = REPO / "runbooks" / f"{how.runbook}.yaml"
+def open_session(runbook_id: str, info: Any, incidents_dir: Path, *, actor: str = "trainee@drill",
+                 params: dict[str, str] | None = None) -> IncidentSession:
+    """An incident on the drill `info` describes, with the runbook's parameters taken from the
+    drill's (`params` over them), confirmed by the operator as the TUI would."""
+    path = REPO / "runbooks" / f"{runbook_id}.yaml"
     data = path.read_bytes()
     runbook = validate_runbook(data, str(path)).runbook
     assert runbook is not None, path
-    drill_values = {**info.extra["params"], **how.params}
-    params = {k: v for k, v in drill_values.items() if runbook.parameter(k)}
-    values = runbook.resolve_parameters(params, {})
-    config = SessionConfig(incidents_dir=home / "incidents", kubeconfig=info.kubeconfig,
-                           time_scale=SPEED, confirmer=lambda _request: True,
-                           actor="trainee@drill", drill=True)
-    session = IncidentSession.open(runbook, data, values, config)
+    drill_values = {**info.extra["params"], **(params or {})}
+    values = runbook.resolve_parameters(
+        {k: v for k, v in drill_values.items() if runbook.parameter(k)}, {})
+    config = SessionConfig(incidents_dir=incidents_dir, kubeconfig=info.kubeconfig,
+                           time_scale=SPEED, confirmer=lambda _request: True, actor=actor,
+                           drill=True)
+    return IncidentSession.open(runbook, data, values, config)
+
+
+def play_incident(scenario_id: str, how: Play, info: Any, incidents_dir: Path, *,
+                  actor: str = "trainee@drill") -> Path:
+    """Play the drill whose cluster `info` describes; returns the resolved incident's folder."""
+    truth = find_scenario(scenario_id).data.get("truth") or {}
+    session = open_session(how.runbook, info, incidents_dir, actor=actor, params=how.params)
+    runbook = session.runbook
     try:
         session.assess(_assessment(truth, how.decision))
         now = datetime.now(UTC)
@@ -130,10 +139,21 @@ def play(scenario_id: str, how: Play, info: Any, home: Path) -> Scorecard:
         if session.state.running_step is None:
             session.resolve()
     finally:
-        folder = session.folder
         session.close()
+    return session.folder
+
+
+def score_folder(folder: Path) -> Scorecard:
+    """The scorecard of an incident, from its journal alone (as `rollback drill score`)."""
     state, parsed = load_state(folder)
-    return score_drill(state, parsed.events, runbook)
+    path = REPO / "runbooks" / f"{state.runbook_id}.yaml"
+    return score_drill(state, parsed.events,
+                       validate_runbook(path.read_bytes(), str(path)).runbook)
+
+
+def play(scenario_id: str, how: Play, info: Any, home: Path) -> Scorecard:
+    """Play the drill and score it."""
+    return score_folder(play_incident(scenario_id, how, info, home / "incidents"))
 
 
 def _post_update(session: IncidentSession) -> None:
