@@ -110,6 +110,12 @@ async def test_q_asks_before_leaving_a_running_step(drill, tmp_path: Path,
         await pilot.pause()
         assert session.state.step_status("rollout_status") is StepStatus.RUNNING
         assert "stop.requested" not in [e["type"] for e in _events(app)]
+        # Textual's own quit (its palette command, its default key) asks the same question.
+        await app.run_action("quit")
+        await until(pilot, "the question (quit)", lambda: isinstance(app.screen, QuitScreen))
+        await pilot.press("n")
+        await pilot.pause()
+        assert session.state.step_status("rollout_status") is StepStatus.RUNNING
         await pilot.press("q")
         await until(pilot, "the question again", lambda: isinstance(app.screen, QuitScreen))
         await pilot.press("y")
@@ -165,6 +171,11 @@ async def test_the_palette_lists_the_screen_actions_and_the_keymap_applies(
         titles = [command.title for command in app.get_system_commands(app.screen)]
         assert any(t.startswith("Record assessment") for t in titles), titles
         assert any(t.startswith("Note (N)") for t in titles), titles
+        assert "Quit" not in titles and any(t.startswith("Quit (") for t in titles), titles
+        # Under each command, what it does (its action's doc), not its name again.
+        helps = {c.title: c.help for c in app.get_system_commands(app.screen)}
+        assert helps["Comms (c)"].startswith("Status updates and notices: fill, edit, copy")
+        assert helps["Note (N)"] == "Add a note to the incident (journaled)."
         app.screen.query_one("#pods").focus()  # not an input: keys are commands
         await pilot.press("N")
         await until(pilot, "the note dialog", lambda: type(app.screen).__name__ ==

@@ -392,8 +392,12 @@ class RollbackApp(App[int]):
         step = session.step(running.step_id)
         self.push_screen(StopScreen(step.title, step.danger or step.point_of_no_return))
 
+    async def action_quit(self) -> None:
+        """Textual's own quit (its palette command, its default key) quits safely too."""
+        self.action_quit_safely()
+
     def action_quit_safely(self) -> None:
-        """q: quit, asking first when a step is running."""
+        """Quit, asking first when a step is running."""
         session = self.session
         running = session.state.running_step if session is not None else None
         if running is None or session is None or session.read_only:
@@ -410,7 +414,8 @@ class RollbackApp(App[int]):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The palette: every action of the current screen and of the app, with its key (even
         when an input has focus and the key would be typed into it)."""
-        yield from super().get_system_commands(screen)
+        # Textual's "Quit" would be a second entry: "Quit (q)" below is the same, safely.
+        yield from (c for c in super().get_system_commands(screen) if c.title != "Quit")
         seen: set[str] = set()
         for node in (screen, self):
             bindings_map = node._bindings.copy()
@@ -426,8 +431,16 @@ class RollbackApp(App[int]):
                     seen.add(action)
                     yield SystemCommand(
                         f"{binding.description} ({self.get_key_display(binding)})",
-                        binding.tooltip or binding.description,
+                        binding.tooltip or _action_help(node, action),
                         lambda action=action, node=node: self.run_action(action, node))
+
+
+def _action_help(node: object, action: str) -> str:
+    """The palette's line under a command: the first line of its action's docstring (the
+    binding's description again would say nothing new)."""
+    method = getattr(node, f"action_{action.split('(', 1)[0]}", None)
+    doc = (getattr(method, "__doc__", None) or "").strip()
+    return " ".join(doc.split("\n\n", 1)[0].split())
 
 
 def create_app(context: AppContext) -> RollbackApp:
