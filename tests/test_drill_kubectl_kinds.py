@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import subprocess
 from typing import Any
 
+from conftest import require_tool
+from test_drill_database import _require_server
 from test_drill_kubectl import header, sections, table, until
 
 NS = "production"
@@ -160,16 +164,24 @@ def test_nodes_get_describe_and_pods_wide(drill, kubectl) -> None:
         (node["NAME"], node["NAME"], node["AGE"])]
 
 
-def test_secrets_hold_the_database_drill_credentials(drill, kubectl) -> None:
-    cluster, info = drill("bad-migration")
+def test_the_database_secret_holds_credentials_psql_accepts(drill, kubectl) -> None:
+    """What a trainee reads from the Secret with kubectl logs in to the drill's PostgreSQL."""
+    _require_server()
+    _cluster, info = drill("bad-migration")
     printed = kubectl(info, "get", "secrets")
     assert printed.returncode == 0, printed.stderr
     (row,) = table(printed.stdout)
     assert (row["NAME"], row["TYPE"], row["DATA"]) == ("checkout-db", "Opaque", "5")
     secret = _json(kubectl, info, "get", "secret", "checkout-db")
-    (expected,) = cluster.scenario.data["secrets"]
     decoded = {k: base64.b64decode(v).decode() for k, v in secret["data"].items()}
-    assert decoded == expected["string_data"]
+    assert decoded["password"] == info.extra["params"]["pgpassword"]
+    env = {**os.environ, "PGHOST": decoded["host"], "PGPORT": decoded["port"],
+           "PGUSER": decoded["username"], "PGPASSWORD": decoded["password"],
+           "PGCONNECT_TIMEOUT": "5"}
+    answer = subprocess.run([require_tool("psql"), "-X", "-At", "-c",
+                             "SELECT count(*) FROM users", decoded["database"]],
+                            capture_output=True, text=True, env=env, timeout=30, check=False)
+    assert answer.returncode == 0 and answer.stdout.strip() == "51", answer.stderr
 
 
 def test_ingress_of_the_blue_green_drill_can_be_switched(drill, kubectl) -> None:

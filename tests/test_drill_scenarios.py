@@ -55,6 +55,25 @@ def test_scenario_problems_are_all_reported_with_positions() -> None:
     assert any("namespace 'staging'" in line for line in lines), lines
 
 
+def test_a_secret_of_database_credentials_needs_the_database() -> None:
+    text = (b"id: creds\n"
+            b"description: x\n"
+            b"namespaces: [production]\n"
+            b"secrets:\n"
+            b"  - name: db\n"
+            b"    namespace: production\n"
+            b"    database: true\n"
+            b"  - name: empty\n"
+            b"    namespace: production\n")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario_bytes(text, "s.yaml")
+    lines = str(info.value).splitlines()
+    assert any(line.startswith("s.yaml:7:15: secret 'db' takes the database's credentials, "
+                               "but the scenario has no database") for line in lines), lines
+    assert any(line.startswith("s.yaml:8:5: secret 'empty' holds nothing") for line in lines), \
+        lines
+
+
 def test_the_same_seed_gives_the_same_cluster(drill) -> None:
     names = []
     for _ in range(2):

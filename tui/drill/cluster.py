@@ -198,7 +198,8 @@ class DrillCluster:
                    "metadata": {"name": secret["name"], "namespace": secret["namespace"],
                                 "creationTimestamp": born},
                    "type": secret.get("type", "Opaque"),
-                   "stringData": dict(secret["string_data"])}
+                   "stringData": {**(secret.get("string_data") or {}),
+                                  **self._database_credentials(secret)}}
             apply_defaults("secrets", obj)
             self.store.create("secrets", obj)
         for ing in self.scenario.data.get("ingresses") or []:
@@ -386,6 +387,18 @@ class DrillCluster:
             extra["database"] = self._database_info()
         return DrillInfo(str(kubeconfig), url, f"{url}/prometheus", apps, namespace,
                          primary.get("name", ""), self.scenario.id, extra)
+
+    def _database_credentials(self, secret: dict[str, Any]) -> dict[str, str]:
+        """A `database: true` Secret's keys: the running PostgreSQL's real credentials (what a
+        trainee reads from the Secret works with psql), or what is missing when it is not up."""
+        if not secret.get("database") or self.database is None:
+            return {}
+        connection = self.database.connection
+        if connection is None:
+            return {"error": self.database_error or "the drill's database is not running"}
+        return {"host": connection.host, "port": str(connection.port),
+                "database": connection.database, "username": connection.user,
+                "password": connection.password}
 
     def _database_info(self) -> dict[str, Any]:
         """The database's connection parameters (its password is the pgpassword parameter)."""

@@ -102,7 +102,9 @@ SECRET = Obj((
     _s("name", "Secret name", True),
     _s("namespace", "namespace", True),
     _s("type", "Secret type (default Opaque)"),
-    Field("string_data", MapOf(Str(templated=False)), "values (stored base64-encoded)", True),
+    Field("string_data", MapOf(Str(templated=False)), "values (stored base64-encoded)"),
+    Field("database", Bool(), "the drill's PostgreSQL credentials: host, port, database, "
+          "username and password as it really runs (over string_data)"),
 ), what="a secret")
 
 INGRESS = Obj((
@@ -230,6 +232,15 @@ def _check(raw: dict[str, Any], root: Any, ck: Checker) -> None:
                 ck.at(root, f"service {svc.get('name')!r} depends on "
                       f"{(dependency or {}).get('service')!r}, which is not another service "
                       "of the scenario", "one of: " + ", ".join(sorted(map(str, services))))
+    for index, secret in enumerate(raw.get("secrets") or []):
+        if isinstance(secret, dict) and secret.get("database") and not raw.get("database"):
+            ck.at(child(root, "secrets", index, "database"),
+                  f"secret {secret.get('name')!r} takes the database's credentials, but the "
+                  "scenario has no database", "a database: section, or database: false")
+        elif isinstance(secret, dict) and not secret.get("string_data") and \
+                not secret.get("database"):
+            ck.at(child(root, "secrets", index), f"secret {secret.get('name')!r} holds nothing",
+                  "string_data, or database: true")
     deployments = {d.get("name") for d in raw.get("deployments") or [] if isinstance(d, dict)}
     for app in raw.get("gitops") or []:
         name = (app or {}).get("deployment") or (app or {}).get("application")
