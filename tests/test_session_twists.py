@@ -51,7 +51,7 @@ def test_each_twist_is_journaled_once_with_its_source_and_seq(drill, tmp_path: P
         assert [t["seq"] for t in session.sync_twists()] == [3]
         journaled = _twists(session)
         assert [t["seq"] for t in journaled] == [1, 2, 3]
-        assert set(journaled[0]) == {"seq", "event", "detail", "source", "fired_at",
+        assert set(journaled[0]) == {"run", "seq", "event", "detail", "source", "fired_at",
                                      "scenario_seconds"}
         assert journaled[0]["detail"].startswith("the Prometheus API stops answering")
         assert [t["seq"] for t in session.state.twists] == [1, 2, 3]
@@ -64,6 +64,25 @@ def test_each_twist_is_journaled_once_with_its_source_and_seq(drill, tmp_path: P
     line = describe(next(e for e in read_journal(session.folder).events
                          if e.type == ev.DRILL_TWIST)).text
     assert line.startswith("TWIST prometheus-down: the Prometheus API stops answering")
+
+
+def test_a_drill_started_again_numbers_from_one_and_loses_no_twist(drill, tmp_path: Path
+                                                                    ) -> None:
+    from tui.drill.twists import Twists
+
+    cluster, info = drill("bad-release")
+    session = _open(info, tmp_path)
+    try:
+        cluster.twists.fire("prometheus-down", "facilitator")
+        assert [t["seq"] for t in session.sync_twists()] == [1]
+        cluster.twists = Twists(cluster)  # the drill's twists begin again, as in a new drill
+        cluster.twists.fire("user-reports=1", "facilitator")
+        again = session.sync_twists()
+        assert [(t["seq"], t["event"]) for t in again] == [(1, "user-reports")]
+        assert len({t["run"] for t in _twists(session)}) == 2
+        assert session.sync_twists() == []
+    finally:
+        session.close()
 
 
 def test_user_reports_and_a_due_update_reach_the_operator(drill, tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ import dataclasses
 import json
 import random
 import re
+import secrets
 import threading
 import time
 from dataclasses import dataclass
@@ -160,6 +161,8 @@ class Twists:
         self.degraded: set[str] = set()
         self._armed: list[int] = []  # seqs of good-pod-fails twists waiting for a good pod
         self.lock = threading.Lock()
+        # This drill's run: a drill started again for the same incident numbers from 1 again.
+        self.run = secrets.token_hex(4)
 
     # ---- time --------------------------------------------------------------------------------
     def scenario_seconds(self) -> float:
@@ -190,7 +193,7 @@ class Twists:
         with self.cluster.store.lock, self.lock:
             seq = len(self.fired) + 1
             detail = getattr(self, "_" + kind.name.replace("-", "_"))(value, seq)
-            entry = {"seq": seq, "event": kind.name, "detail": detail, "source": source,
+            entry = {"run": self.run, "seq": seq, "event": kind.name, "detail": detail, "source": source,
                      "fired_at": rfc3339(self.cluster.clock.now()),
                      "scenario_seconds": round(self.scenario_seconds(), 3)}
             self.fired.append(entry)

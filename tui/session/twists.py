@@ -1,8 +1,9 @@
 """A drill's twists in the journal: each twist the drill fired is journaled once (`drill.twist`),
 and what the operator would hear of it (user reports, a status update asked for) as a warning.
 
-The drill numbers its twists (`seq`); the journal's twists say which are known, so a session
-that restarts, or two that look at once, never journal one twice.
+The drill numbers its twists (`seq`) within its run (`run`); the journal's twists say which are
+known, so a session that restarts, or two that look at once, never journal one twice, and a
+drill started again for the incident (numbering from 1 again) loses none.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from tui.adapters.kube_types import KubeError
 from tui.domain import incident as ev
 from tui.session.core import SessionCore, SessionError
 
-TWIST_FIELDS = ("seq", "event", "detail", "source", "fired_at", "scenario_seconds")
+TWIST_FIELDS = ("run", "seq", "event", "detail", "source", "fired_at", "scenario_seconds")
 REPORT_TEXT_LIMIT = 4  # reports quoted in the warning; the rest are counted
 _MAKING_LOCK = threading.Lock()  # two threads' first syncs make one lock, not two
 
@@ -89,8 +90,9 @@ class TwistsMixin(SessionCore):
         try:
             link = DrillLink(self.kube.api_client)
             fired = (link.get("/drill/twists") or {}).get("fired") or []
-            known = {t.get("seq") for t in self.state.twists}
-            new = sorted((t for t in fired if isinstance(t, dict) and t.get("seq") not in known),
+            known = {(t.get("run"), t.get("seq")) for t in self.state.twists}
+            new = sorted((t for t in fired if isinstance(t, dict)
+                          and (t.get("run"), t.get("seq")) not in known),
                          key=lambda t: int(t.get("seq") or 0))
             reports = link.get("/drill/reports").get("reports", []) if any(
                 t.get("event") == "user-reports" for t in new) else []
