@@ -15,6 +15,7 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from tui.domain.comms_cadence import UpdateReminder, cadence
+from tui.domain.drill_timing import incident_clock
 from tui.domain.durations import parse_duration
 from tui.domain.status import Phase
 from widgets.context_bar import ContextBar, ContextInfo
@@ -92,7 +93,7 @@ def context_info(session: IncidentSession, phase: Phase, held_by: str | None = N
         update_due_at=cadence(state, session.runbook).due_at if phase is not Phase.CLOSED
         else None,
         drill=state.drill or config.drill, dry_run=state.dry_run or config.dry_run,
-        read_only=session.read_only, held_by=held_by)
+        read_only=session.read_only, held_by=held_by, pace=incident_clock(state))
 
 
 class IncidentScreen(AppScreen):

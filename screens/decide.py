@@ -20,6 +20,7 @@ from tui.actions.k8s import revision_facts
 from tui.adapters.kube_types import KubeError
 from tui.domain.assessment import Decision
 from tui.domain.checklist import checklist
+from tui.domain.drill_timing import incident_clock
 from tui.domain.metrics import format_value
 from tui.domain.status import Phase
 from tui.domain.strategies import STRATEGIES
@@ -134,8 +135,9 @@ class DecideScreen(IncidentScreen):
             self.query_one(f"#{key}", Input).value = inert(value)
         self.query_one("#authorized_by", Input).placeholder = f"{authority}: name"
         self.query_one("#strategy", Select).value = runbook.strategy
-        self.query_one(MeetingTimer).started_at = epoch(state.first_assessed_at) or \
-            self.app_clock()
+        timer = self.query_one(MeetingTimer)
+        timer.pace = incident_clock(state)
+        timer.started_at = epoch(state.first_assessed_at) or self.app_clock()
         self.query_one(Readiness).prerequisites = dict(runbook.prerequisites)
         self.incident_changed()
         if self.writable and not state.decided and state.rbac is None:

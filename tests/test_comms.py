@@ -136,6 +136,27 @@ def test_the_cadence_is_configurable_per_runbook() -> None:
     assert announcement.endswith("Status updates: Every 5 minutes")
 
 
+def test_a_drill_at_speed_has_its_updates_due_on_its_own_clock() -> None:
+    """At ×10, the 15 minutes between updates pass in 90 wall seconds: the countdown, the
+    reminder and the draft's "Next Update" all say so, as the drill's scorer judges it."""
+    journal = Journal().add(0, "incident.opened", incident_id="20261130-040000-checkout",
+                            title="checkout 5xx", runbook_id="revert-deployment",
+                            params=VALUES, drill=True)
+    journal.add(0, "drill.started", scenario="bad-release", speed=10,
+                drill_started_at=T0.isoformat())
+    decided = T0 + timedelta(minutes=0.3)  # 18 s of wall time: 3 minutes of the drill's
+    journal.add(0.3, "decision.recorded", decision="ROLLBACK", rationale="12% fail",
+                decided_at=decided.isoformat(), team_lead="Alice")
+    clock = cadence(journal.state(), RUNBOOK)
+    assert clock.due_at == decided.timestamp() + 90
+    assert clock.left(decided.timestamp() + 30) == 600  # 10 of the drill's 15 minutes left
+    assert clock.overdue_by(decided.timestamp() + 120) == 300
+    reminder = UpdateReminder().check(clock, decided.timestamp() + 150)
+    assert reminder is not None and "is 10 minutes overdue" in reminder.message
+    draft = fill("status-update", journal.state(), RUNBOOK, VALUES, decided, render=renderer())
+    assert draft.text.endswith("Next Update: 04:01 UTC")  # 04:00:18 + 90 s
+
+
 def test_every_template_fills_without_placeholders_once_decided() -> None:
     journal = _decided()
     journal.add(4, "target.resolved", key="production/checkout", deployment="checkout",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pytest
 from widgets_scenario import (
@@ -16,6 +17,7 @@ from widgets_scenario import (
     screen_lines,
 )
 
+from tui.domain.drill_timing import ScenarioClock
 from tui.domain.status import Phase
 from widgets.context_bar import (
     ContextBar,
@@ -92,6 +94,18 @@ def test_update_clock_turns_warning_then_error_with_words() -> None:
     assert line_text(clock_line(late, NOW, False)) == "upd OVERDUE 2:05"
     calm = ContextInfo("c", "n", "d", update_due_at=NOW + 192)
     assert clock_line(calm, NOW, True)[-1] == ("3:12", "")
+
+
+def test_a_drill_at_speed_says_so_and_its_clocks_run_at_that_speed() -> None:
+    """×10 from the drill's start: 84 wall seconds since detection are 14 of its minutes, and
+    an update due in 19.2 wall seconds is 3:12 away on its clock."""
+    pace = ScenarioClock(10.0, NOW - 600)
+    fast = replace(EXECUTING, detected_at=NOW - 84, update_due_at=NOW + 19.2, pace=pace)
+    assert text_at(fast, 150) == (" DRILL ×10   PROD  kind-prod ▸ production ▸ deploy/checkout"
+                                  f" · INC {INCIDENT_ID} · ③ EXECUTE · detected 14m · update in "
+                                  "3:12")
+    assert line_text(clock_line(replace(fast, update_due_at=NOW - 12.5), NOW, False)) == \
+        "14m upd OVERDUE 2:05"
 
 
 def test_production_context_is_in_the_error_role_with_a_prod_badge() -> None:

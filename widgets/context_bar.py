@@ -4,7 +4,9 @@
 detected 14m · update in 3:12` — narrower, the labels go and the values stay
 (`kind-prod▸production▸checkout INC…0412 ③ 14m upd 3:12`). A production context is shown in the
 error colour with a PROD badge; the next status update turns warning under a minute and error
-when overdue (`update OVERDUE 2:05`). Only the clock part is recomputed every second.
+when overdue (`update OVERDUE 2:05`). A drill at a speed other than 1 says so (`DRILL ×10`)
+and its clocks run at that speed, as the drill's deadlines do. Only the clock part is
+recomputed every second.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from tui.domain.drill_timing import WALL, ScenarioClock
 from tui.domain.status import Phase
 from widgets.text import Line, component_palette, fit_line, inert, line_width, to_text
 from widgets.timefmt import Clock, age_text, clock_text, system_clock
@@ -42,6 +45,7 @@ class ContextInfo:
     dry_run: bool = False
     read_only: bool = False
     held_by: str | None = None
+    pace: ScenarioClock = WALL  # a drill's clock: its deadlines pass at its speed
 
 
 def is_production(context: str, pattern: str | re.Pattern[str] = DEFAULT_PRODUCTION) -> bool:
@@ -68,7 +72,8 @@ def phase_text(phase: Phase, wide: bool) -> str:
 def badges(info: ContextInfo, production: bool, padded: bool = True) -> Line:
     """DRILL, PROD, DRY-RUN, READ-ONLY as reversed words, each followed by a space."""
     line: Line = []
-    for shown, word, role in ((info.drill, "DRILL", "drill"), (production, "PROD", "prod-badge"),
+    drill = f"DRILL ×{info.pace.scale:g}" if info.pace.scale != 1 else "DRILL"
+    for shown, word, role in ((info.drill, drill, "drill"), (production, "PROD", "prod-badge"),
                               (info.dry_run, "DRY-RUN", "badge"),
                               (info.read_only, "READ-ONLY", "badge")):
         if shown:
@@ -130,10 +135,10 @@ def clock_line(info: ContextInfo, now: float, wide: bool) -> Line:
     """`detected 14m · update in 3:12` (wide) or `14m upd 3:12`; warning/error as it nears."""
     line: Line = []
     if info.detected_at is not None:
-        age = age_text(now - info.detected_at)
+        age = age_text(info.pace.between(info.detected_at, now) or 0.0)
         line += [("detected ", "muted"), (age, "")] if wide else [(age, "")]
     if info.update_due_at is not None:
-        left = info.update_due_at - now
+        left = info.pace.between(now, info.update_due_at) or 0.0
         if line:
             line.append((" · ", "muted") if wide else (" ", ""))
         label = "update" if wide else "upd"

@@ -10,6 +10,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from tui.domain.drill_timing import WALL
 from tui.domain.strategies import (
     AGENDA,
     MEETING_MAX,
@@ -69,6 +70,7 @@ class MeetingTimer(Widget):
         """`clock` gives the time (injected in tests)."""
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.clock = clock
+        self.pace = WALL  # a drill's clock: the meeting's 15 minutes pass at its speed
 
     def on_mount(self) -> None:
         """Tick once a second."""
@@ -79,7 +81,7 @@ class MeetingTimer(Widget):
         """The clock and the agenda."""
         if self.started_at is None:
             return Text("◌ the meeting starts with the assessment", style="dim")
-        elapsed = self.clock() - self.started_at
+        elapsed = self.pace.between(self.started_at, self.clock()) or 0.0
         level = meeting_level(elapsed)
         self.set_class(level == "warning" and not self.decided, "-warning")
         self.set_class(level == "error" and not self.decided, "-error")

@@ -373,7 +373,7 @@ def context(template_id: str, state: IncidentState, runbook: Runbook,
         "eta": facts.eta_text(), "within": facts.within(), "now": now_text, "number": number,
         "status": word, "progress": progress(facts), "activity": activity(facts),
         "blockers": blockers(facts, extra_blockers),
-        "next_update": at_text(now.timestamp() + clock.every, now),
+        "next_update": at_text(clock.pace.wall_after(now.timestamp(), clock.every), now),
         "channel": default_channel(STATUS_UPDATE, runbook),
         "stakeholder_status": ("Completed" if resolved else "In progress")
         + (" (with issues)" if word == "Issues" else ""),

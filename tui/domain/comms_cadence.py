@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from tui.domain.comms_catalog import STATUS_UPDATE
+from tui.domain.drill_timing import WALL, ScenarioClock, incident_clock
 from tui.domain.durations import parse_duration
 from tui.domain.status import IncidentStatus
 
@@ -86,17 +87,19 @@ def seconds_of(duration: str | None) -> float:
 
 @dataclass(frozen=True)
 class Cadence:
-    """When the next status update is due; times are epoch seconds."""
+    """When the next status update is due; times are epoch seconds (wall), durations are on
+    the incident's clock (a drill's scenario time, else wall time)."""
 
     every: float
     since: float | None
     since_what: str
     due_at: float | None
     number: int
+    pace: ScenarioClock = WALL
 
     def left(self, now: float) -> float | None:
         """Seconds until the update is due (negative once overdue); None when none is due."""
-        return None if self.due_at is None else self.due_at - now
+        return self.pace.between(now, self.due_at)
 
     def due(self, now: float) -> bool:
         """Whether the countdown has reached 0."""
@@ -104,7 +107,8 @@ class Cadence:
 
     def overdue_by(self, now: float) -> float:
         """Seconds past the due time (0 while not due)."""
-        return max(now - self.due_at, 0.0) if self.due_at is not None else 0.0
+        late = self.pace.between(self.due_at, now)
+        return max(late, 0.0) if late is not None else 0.0
 
 
 def _asked_for(state: IncidentState, since: float | None) -> float | None:
@@ -130,11 +134,12 @@ def cadence(state: IncidentState, runbook: Runbook) -> Cadence:
     if since is None:  # an old or odd journal: fall back to the opening
         since, what = epoch(state.opened_at), "the opening"
     resolved = state.status is IncidentStatus.RESOLVED
-    due_at = since + every if since is not None and not resolved else None
+    pace = incident_clock(state)  # a drill's 15 minutes pass at its speed
+    due_at = pace.wall_after(since, every) if since is not None and not resolved else None
     asked = _asked_for(state, since)
     if due_at is not None and asked is not None:
         due_at = min(due_at, asked)
-    return Cadence(every, since, what, due_at, number)
+    return Cadence(every, since, what, due_at, number, pace)
 
 
 def spoken_duration(seconds: float) -> str:
@@ -175,7 +180,7 @@ class UpdateReminder:
             self._due_at, self._last = clock.due_at, None
         if not clock.due(now):
             return None
-        if self._last is not None and now - self._last < self.repeat:
+        if self._last is not None and (clock.pace.between(self._last, now) or 0) < self.repeat:
             return None
         first = self._last is None
         self._last = now

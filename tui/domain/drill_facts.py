@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tui.domain import incident as ev
-from tui.domain.drill_timing import ScenarioClock, clock_text, epoch
+from tui.domain.drill_timing import ScenarioClock, clock_text, epoch, incident_clock
 from tui.domain.incident import IncidentState, JournalEvent
 from tui.domain.runbook import Runbook
 from tui.domain.status import IncidentStatus
@@ -133,12 +133,10 @@ def gather(state: IncidentState, events: Sequence[JournalEvent], runbook: Runboo
            ) -> DrillFacts:
     """Read a drill's journal (and its state replayed from it) for scoring."""
     scenario = state.drill_scenario or {}
-    scale = float(state.connection.get("time_scale") or scenario.get("speed") or 1.0)
     opened = epoch(state.opened_at)
-    anchor = epoch(scenario.get("drill_started_at")) or opened
     truth = scenario.get("truth") if isinstance(scenario.get("truth"), dict) else None
-    facts = DrillFacts(state, events, runbook, ScenarioClock(scale if scale > 0 else 1.0, anchor),
-                       truth, opened, epoch(state.resolved_at), epoch(state.last_ts))
+    facts = DrillFacts(state, events, runbook, incident_clock(state), truth, opened,
+                       epoch(state.resolved_at), epoch(state.last_ts))
     actions = {s.id: s.action for s in runbook.steps} if runbook else {}
     started: dict[str, float] = {}
     for event in events:

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui.domain.exports import parse_time
+
+if TYPE_CHECKING:
+    from tui.domain.incident import IncidentState
 
 
 def epoch(ts: Any) -> float | None:
@@ -74,3 +77,23 @@ class ScenarioClock:
         if target <= self.anchor:
             return target
         return self.anchor + (target - self.anchor) / self.scale
+
+
+WALL = ScenarioClock(1.0, None)  # outside drills, and in drills at speed 1
+
+
+def incident_clock(state: IncidentState) -> ScenarioClock:
+    """The clock a drill incident's deadlines run on: the drill's speed from its start (what
+    the scorer judges by, and so what the operator's clocks show); wall time otherwise."""
+    if not state.drill and state.drill_scenario is None:
+        return WALL
+    scenario = state.drill_scenario or {}
+    connection = state.connection or {}
+    try:
+        scale = float(connection.get("time_scale") or scenario.get("speed") or 1.0)
+    except (TypeError, ValueError):
+        scale = 1.0
+    if scale <= 0 or scale == 1.0:
+        return WALL
+    return ScenarioClock(scale, epoch(scenario.get("drill_started_at")) or
+                         epoch(state.opened_at))
