@@ -23,7 +23,7 @@ from tui.domain.assessment import (
     Workaround,
 )
 from tui.domain.incident import replay
-from tui.domain.runbook import validate_runbook
+from tui.domain.runbook import render_args, validate_runbook
 from tui.domain.status import CheckStatus, IncidentStatus, Phase, RollbackStatus, StepStatus
 from tui.session.events import (
     CheckRecorded,
@@ -117,6 +117,38 @@ def test_state_after_a_restart_equals_the_state_before(drill, tmp_path: Path) ->
     assert replayed.targets["production/checkout"]["version"] == "2.3.1"
     kinds = [type(e).__name__ for e in seen]
     assert "NoteAdded" in kinds and "CheckRecorded" in kinds and "StepFinished" in kinds
+
+
+def test_messages_name_the_release_and_lead_once_the_incident_knows_them(
+        drill, tmp_path: Path) -> None:
+    """`release` and `lead` left at their defaults ("the current release", "on-call
+    engineer") take the version the target replaces and the decision's lead, also after a
+    restart."""
+    _cluster, info = drill("bad-release", speed=SPEED)
+    session, _seen, _ = _open(info, tmp_path)
+    announce = next(s for s in session.runbook.steps if s.id == "announce")
+
+    def message(session: IncidentSession) -> str:
+        return str(render_args(announce.args["message"], session.values))
+
+    assert "for release the current release" in message(session)
+    session.assess(ASSESSMENT)
+    session.decide(DecisionInput(Decision.ROLLBACK, "12% errors", "bob (release manager)",
+                                 team_lead="Alice Lee"))
+    lead = "Alice Lee"
+    assert message(session).splitlines()[2] == "Lead: Alice Lee"  # known at the decision
+    session.freeze()
+    assert message(session).splitlines()[0] == "🚨 ROLLBACK INITIATED for release 2.4.0"
+    assert f"Lead: {lead}" in message(session)
+    folder = session.folder
+    session.close()
+    runbook, data = _runbook()
+    again = IncidentSession.resume(folder, runbook, data, SessionConfig(
+        incidents_dir=tmp_path / "incidents", kubeconfig=info.kubeconfig, actor="alice@host"))
+    try:
+        assert message(again).splitlines()[0] == "🚨 ROLLBACK INITIATED for release 2.4.0"
+    finally:
+        again.close()
 
 
 def test_danger_step_asks_for_the_deployment_name_and_a_no_changes_nothing(

@@ -381,6 +381,20 @@ class SessionCore:
             target = self.ctx.targets.get(key)
             if match and target is not None:
                 self.values[match.group(1)] = str(target.revision)
+        self.fill_known_defaults()
+
+    def fill_known_defaults(self) -> None:
+        """`release` and `lead` left at their defaults ("the current release", "on-call
+        engineer") read badly in the messages steps post: once the incident knows them (the
+        version the frozen targets replace, the decision's lead) they take those."""
+        lead = str((self.state.decision or {}).get("team_lead") or "").strip()
+        live = ", ".join(dict.fromkeys(str(t.get("live_version")) for t in
+                                       self.state.targets.values() if t.get("live_version")))
+        for name, known in (("release", live), ("lead", lead)):
+            parameter = self.runbook.parameter(name)
+            if known and parameter is not None and parameter.default is not None and \
+                    self.values.get(name) == str(parameter.default):
+                self.values[name] = known
 
     def _rendered(self, args: Mapping[str, Any], key: str) -> str:
         try:

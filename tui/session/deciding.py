@@ -101,6 +101,7 @@ class DecidingMixin(SessionCore):
         if decision.picks:
             data["picks"] = dict(decision.picks)
         self.record(ev.DECISION_RECORDED, data)
+        self.fill_known_defaults()
         return record
 
     def _detected_at(self) -> datetime | None:
