@@ -315,6 +315,15 @@ def test_moments_that_cost_time_failures_retries_and_silences() -> None:
     assert not good().score().moments
 
 
+def test_a_long_step_is_one_moment_not_also_a_silence() -> None:
+    drill = Drill().assess(1).decide(2)
+    end = drill.steps(2.5, each=4.5)  # every step takes 4.5 minutes
+    drill.update(3).checks(end).record(end).resolve(end)
+    texts = [m.what for m in drill.score().moments]
+    assert sum(t.startswith("step rollout_status took 4m 30s") for t in texts) == 1
+    assert not any("between step.started and step.finished" in t for t in texts), texts
+
+
 def test_the_scorecard_survives_json() -> None:
     card = good(updates=()).score()
     assert Scorecard.from_dict(card.to_dict()) == card

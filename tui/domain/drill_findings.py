@@ -219,6 +219,9 @@ def moments(f: DrillFacts) -> tuple[Moment, ...]:
         if second.type == ev.STEP_STARTED and first.type == ev.STEP_FINISHED and \
                 first.data.get("status") == StepStatus.FAILED:
             continue  # the failure's own moment says how long the retry took
+        if first.type == ev.STEP_STARTED and second.type == ev.STEP_FINISHED and \
+                first.data.get("step_id") == step:
+            continue  # the step's own moment says how long it took
         if second.type == ev.CONFIRMATION_ANSWERED:
             what = f"waiting on the confirmation of step {step}"
         elif second.type == ev.DECISION_RECORDED:
