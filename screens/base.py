@@ -93,7 +93,8 @@ def context_info(session: IncidentSession, phase: Phase, held_by: str | None = N
         update_due_at=cadence(state, session.runbook).due_at if phase is not Phase.CLOSED
         else None,
         drill=state.drill or config.drill, dry_run=state.dry_run or config.dry_run,
-        read_only=session.read_only, held_by=held_by, pace=incident_clock(state))
+        read_only=session.read_only, held_by=held_by, pace=incident_clock(state),
+        ended_at=_epoch(state.resolved_at))
 
 
 class IncidentScreen(AppScreen):

@@ -108,6 +108,11 @@ def test_a_drill_at_speed_says_so_and_its_clocks_run_at_that_speed() -> None:
         "14m upd OVERDUE 2:05"
 
 
+def test_a_closed_incident_age_stops_at_its_resolution() -> None:
+    closed = replace(EXECUTING, phase=Phase.CLOSED, update_due_at=None, ended_at=DETECTED + 600)
+    assert line_text(clock_line(closed, DETECTED + 7200, True)) == "detected 10m"
+
+
 def test_production_context_is_in_the_error_role_with_a_prod_badge() -> None:
     line = bar_line(EXECUTING, NOW, 120, True)
     assert ("kind-prod", "prod") in line

@@ -46,6 +46,7 @@ class ContextInfo:
     read_only: bool = False
     held_by: str | None = None
     pace: ScenarioClock = WALL  # a drill's clock: its deadlines pass at its speed
+    ended_at: float | None = None  # resolved: the age stops there
 
 
 def is_production(context: str, pattern: str | re.Pattern[str] = DEFAULT_PRODUCTION) -> bool:
@@ -135,7 +136,8 @@ def clock_line(info: ContextInfo, now: float, wide: bool) -> Line:
     """`detected 14m · update in 3:12` (wide) or `14m upd 3:12`; warning/error as it nears."""
     line: Line = []
     if info.detected_at is not None:
-        age = age_text(info.pace.between(info.detected_at, now) or 0.0)
+        until = min(now, info.ended_at) if info.ended_at is not None else now
+        age = age_text(info.pace.between(info.detected_at, until) or 0.0)
         line += [("detected ", "muted"), (age, "")] if wide else [(age, "")]
     if info.update_due_at is not None:
         left = info.pace.between(now, info.update_due_at) or 0.0
