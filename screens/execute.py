@@ -12,6 +12,7 @@ from textual.binding import Binding, BindingType
 from textual.css.query import NoMatches
 
 from screens.base import IncidentScreen
+from tui.domain.drill_timing import incident_clock
 from tui.domain.runbook import Step, render_args
 from tui.domain.status import Phase, StepStatus
 from tui.session.events import SessionEvent, StepFinished, StepProgressed, StepStarted
@@ -63,6 +64,7 @@ class ExecuteScreen(IncidentScreen):
         steps.state = state
         steps.blockers = self.blockers()
         card = self.query_one(StepCard)
+        card.pace = incident_clock(state)
         if card.detail is not None:
             card.step_state = state.steps.get(card.detail.step_id)
 

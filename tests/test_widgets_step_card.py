@@ -17,6 +17,7 @@ from widgets_scenario import (
     screen_text,
 )
 
+from tui.domain.drill_timing import ScenarioClock
 from tui.domain.incident import StepState
 from tui.domain.runbook import Parameter
 from tui.domain.status import StepStatus
@@ -91,6 +92,15 @@ def test_time_against_the_estimate() -> None:
     assert time_line(detail_of("snapshot"), state.steps["snapshot"], NOW) == (
         "est 30s · took 0:01", "")
     assert time_line(detail, None, NOW) == ("est 1m", "")
+
+
+def test_in_a_drill_times_are_on_its_clock_like_its_estimates() -> None:
+    state = executing_state()
+    fast = ScenarioClock(10.0, NOW - 3600)  # ×10 since long before the step started
+    assert time_line(detail_of("rollout_undo"), state.steps["rollout_undo"], NOW, fast) == (
+        "est 1m · elapsed 6:10 (over)", "warning")
+    assert time_line(detail_of("snapshot"), state.steps["snapshot"], NOW, fast) == (
+        "est 30s · took 0:10", "")
 
 
 def test_status_words() -> None:

@@ -17,6 +17,7 @@ from widgets_scenario import (
     verifying_state,
 )
 
+from tui.domain.drill_timing import incident_clock
 from tui.domain.incident import StepState
 from tui.domain.status import StepStatus
 from widgets.step_list import StepList, StepRow, step_row_lines, step_rows, step_tags, step_time
@@ -55,6 +56,17 @@ def test_times_elapsed_actual_or_estimated() -> None:
     assert step_time(rows["rollout_undo"], NOW) == ("0:37", "running")
     assert step_time(rows["announce"], NOW) == ("0:40", "muted")
     assert step_time(rows["rollout_status"], NOW) == ("~3m", "muted")
+
+
+def test_in_a_drill_step_times_are_on_its_clock() -> None:
+    """×10: the 40 wall seconds announce took are 6:40 of the drill's time."""
+    started = "2026-11-30T03:00:00+00:00"  # the drill ran ×10 since well before
+    state = replace(executing_state(), drill=True,
+                    drill_scenario={"speed": 10, "drill_started_at": started})
+    rows = {r.step_id: r for r in step_rows(runbook(), state)}
+    now = incident_clock(state).position(NOW)  # as the list reads its clock
+    assert step_time(rows["announce"], now) == ("6:40", "muted")
+    assert step_time(rows["rollout_undo"], now) == ("6:10", "running")
 
 
 def test_row_line_matches_the_sketch() -> None:

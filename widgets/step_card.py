@@ -21,6 +21,7 @@ from textual.containers import Vertical
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from tui.domain.drill_timing import WALL, ScenarioClock
 from tui.domain.durations import parse_duration
 from tui.domain.incident import StepState
 from tui.domain.runbook import Runbook, Step, render_args
@@ -139,8 +140,10 @@ def _field(label: str, value: str, width: int, role: str = "", limit: int = 4) -
     return lines + [[(" " * LABEL_CELLS, ""), (text, role)] for text in wrapped[1:]]
 
 
-def time_line(detail: StepDetail, state: StepState | None, now: float) -> tuple[str, str]:
-    """`est 1m · elapsed 0:37` (warning once over the estimate) or `est 30s · took 0:02`."""
+def time_line(detail: StepDetail, state: StepState | None, now: float,
+              pace: ScenarioClock = WALL) -> tuple[str, str]:
+    """`est 1m · elapsed 0:37` (warning once over the estimate) or `est 30s · took 0:02`;
+    in a drill, on its clock (as its estimates are)."""
     estimate = f"est {detail.estimate}" if detail.estimate else "no estimate"
     started = epoch(state.started_at) if state else None
     if state is None or started is None or state.status is StepStatus.PENDING:
@@ -150,12 +153,13 @@ def time_line(detail: StepDetail, state: StepState | None, now: float) -> tuple[
     except ValueError:
         budget = None
     if state.status is StepStatus.RUNNING:
-        elapsed = now - started
+        elapsed = pace.between(started, now) or 0.0
         over = budget is not None and elapsed > budget
         return (f"{estimate} · elapsed {clock_text(elapsed)}" + (" (over)" if over else ""),
                 "warning" if over else "running")
     finished = epoch(state.finished_at)
-    took = f" · took {clock_text(finished - started)}" if finished is not None else ""
+    took = f" · took {clock_text(pace.between(started, finished) or 0.0)}" \
+        if finished is not None else ""
     return estimate + took, ""
 
 
@@ -179,7 +183,8 @@ def status_text(state: StepState | None) -> tuple[str, str]:
     return text, STATUS_ROLE[state.status]
 
 
-def card_lines(detail: StepDetail, state: StepState | None, width: int, now: float) -> list[Line]:
+def card_lines(detail: StepDetail, state: StepState | None, width: int, now: float,
+               pace: ScenarioClock = WALL) -> list[Line]:
     """Everything above the output, each line at most `width` cells."""
     lines: list[Line] = []
     for flag, word, key in ((detail.point_of_no_return, "POINT OF NO RETURN", "point_of_no_return"),
@@ -203,7 +208,7 @@ def card_lines(detail: StepDetail, state: StepState | None, width: int, now: flo
         lines += _field("expect", detail.expected, width)
     if detail.verification:
         lines += _field("verify", detail.verification, width, limit=3)
-    for label, (text, role) in (("time", time_line(detail, state, now)),
+    for label, (text, role) in (("time", time_line(detail, state, now, pace)),
                                 ("status", status_text(state))):
         lines += _field(label, text, width, role)
     if state is not None and state.request:
@@ -242,6 +247,7 @@ class _CardBody(Widget):
     def __init__(self, clock: Clock) -> None:
         super().__init__()
         self.clock = clock
+        self.pace = WALL  # a drill's clock (the card's times are on it)
 
     def render(self) -> Text:
         """The lines at the current width, joined."""
@@ -249,7 +255,8 @@ class _CardBody(Widget):
             return Text("No step selected", style=self.get_component_rich_style(
                 "step-card--muted", partial=True))
         palette: dict[str, Style] = component_palette(self, "step-card", ROLES)
-        lines = card_lines(self.detail, self.step_state, max(self.size.width, 1), self.clock())
+        lines = card_lines(self.detail, self.step_state, max(self.size.width, 1), self.clock(),
+                           self.pace)
         text = Text("\n").join(to_text(line, palette) for line in lines)
         text.no_wrap = True
         return text
@@ -311,6 +318,15 @@ class StepCard(Vertical, can_focus=True):
         self._shown: tuple[str, int] | None = None
         self.set_reactive(StepCard.detail, detail)
         self.set_reactive(StepCard.step_state, step_state)
+
+    @property
+    def pace(self) -> ScenarioClock:
+        """The clock its times are on: a drill's (steps take drill time), else the wall's."""
+        return self._body.pace
+
+    @pace.setter
+    def pace(self, pace: ScenarioClock) -> None:
+        self._body.pace = pace
 
     def compose(self) -> ComposeResult:
         """The body (bound to this card's data) and the output below it."""

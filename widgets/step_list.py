@@ -17,6 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.reactive import reactive
 
+from tui.domain.drill_timing import WALL, incident_clock
 from tui.domain.durations import parse_duration
 from tui.domain.incident import IncidentState, StepState
 from tui.domain.runbook import Runbook, Step
@@ -52,7 +53,7 @@ class StepRow:
     title: str
     status: StepStatus
     tags: tuple[Piece, ...] = ()
-    started: float | None = None
+    started: float | None = None  # on the incident's clock: epoch seconds, or a drill's time
     finished: float | None = None
     estimate: float | None = None
     blocker: str = ""
@@ -99,6 +100,12 @@ def step_rows(runbook: Runbook, state: IncidentState | None,
               blockers: Mapping[str, str] | None = None) -> tuple[StepRow, ...]:
     """One row per runbook step, in order, with its state from the incident."""
     blockers = blockers or {}
+    pace = incident_clock(state) if state else WALL  # a drill's steps take drill time
+
+    def moment(ts: str | None) -> float | None:
+        found = epoch(ts)
+        return pace.position(found) if found is not None else None
+
     rows = []
     for number, step in enumerate(runbook.steps, start=1):
         step_state = state.steps.get(step.id) if state else None
@@ -107,8 +114,8 @@ def step_rows(runbook: Runbook, state: IncidentState | None,
         rows.append(StepRow(
             step.id, number, inert(step.title), status,
             step_tags(step, step_state, bool(blocker) and not status.done),
-            epoch(step_state.started_at) if step_state else None,
-            epoch(step_state.finished_at) if step_state else None,
+            moment(step_state.started_at) if step_state else None,
+            moment(step_state.finished_at) if step_state else None,
             _estimate(step), blocker))
     return tuple(rows)
 
@@ -260,7 +267,9 @@ class StepList(CursorList):
 
     def render_row(self, index: int, width: int, highlighted: bool) -> list[Line]:
         """A step's line via `step_row_lines`."""
-        return step_row_lines(self._rows[index], width, self.clock(), highlighted)
+        pace = incident_clock(self.state) if self.state else WALL
+        return step_row_lines(self._rows[index], width, pace.position(self.clock()),
+                              highlighted)
 
     def row_palette(self) -> dict[str, Style]:
         """Theme styles for the roles."""
