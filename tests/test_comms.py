@@ -155,6 +155,11 @@ def test_a_drill_at_speed_has_its_updates_due_on_its_own_clock() -> None:
     assert reminder is not None and "is 10 minutes overdue" in reminder.message
     draft = fill("status-update", journal.state(), RUNBOOK, VALUES, decided, render=renderer())
     assert draft.text.endswith("Next Update: 04:01 UTC")  # 04:00:18 + 90 s
+    # The decision's estimate passes at the drill's speed too: 10 minutes are 60 s here.
+    journal.events[-1].data["expected_resolution"] = "10m"
+    announcement = fill("announcement", journal.state(), RUNBOOK, VALUES, decided,
+                        render=renderer()).text
+    assert "Expected completion: 04:01 UTC" in announcement  # 04:00:18 + 60 s
 
 
 def test_every_template_fills_without_placeholders_once_decided() -> None:

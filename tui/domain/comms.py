@@ -40,6 +40,7 @@ from tui.domain.comms_catalog import (
     UnknownTemplate,
     template,
 )
+from tui.domain.drill_timing import ScenarioClock, incident_clock
 from tui.domain.incident import IncidentState
 from tui.domain.runbook import Runbook, render_args
 from tui.domain.safe_text import plain
@@ -114,6 +115,11 @@ class _Facts:
         return self.state.decision or {}
 
     @property
+    def pace(self) -> ScenarioClock:
+        """The incident's clock (a drill's estimates pass at its speed)."""
+        return incident_clock(self.state)
+
+    @property
     def inputs(self) -> Mapping[str, Any]:
         return (self.state.assessment or {}).get("inputs") or {}
 
@@ -176,7 +182,9 @@ class _Facts:
         """Epoch of the expected resolution: the decision's time plus its estimate."""
         decided = epoch(self.decision.get("decided_at"))
         seconds = duration_in_words(str(self.decision.get("expected_resolution") or ""))
-        return decided + seconds if decided is not None and seconds is not None else None
+        if decided is None or seconds is None:
+            return None
+        return self.pace.wall_after(decided, seconds)
 
     def eta_text(self) -> str:
         eta = self.eta()
@@ -189,7 +197,7 @@ class _Facts:
         decided (words), else a placeholder."""
         eta, now = self.eta(), self.now.timestamp()
         if eta is not None and eta > now:
-            return spoken_duration(eta - now)
+            return spoken_duration(self.pace.between(now, eta) or 0.0)
         left = sum(seconds_of(s.duration) for s in self.runbook.steps
                    if not self.state.step_status(s.id).done)
         if left > 0 and self.state.decided:
