@@ -15,7 +15,7 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from tui.domain.comms_cadence import UpdateReminder, cadence
-from tui.domain.drill_timing import incident_clock
+from tui.domain.drill_timing import WALL, incident_clock
 from tui.domain.durations import parse_duration
 from tui.domain.status import Phase
 from widgets.context_bar import ContextBar, ContextInfo
@@ -202,7 +202,8 @@ class IncidentScreen(AppScreen):
                     started = _epoch(state.started_at)
                 if step.action == "k8s.rollout_status" and step.duration:
                     estimate = parse_duration(step.duration)
-        return [RolloutView(p, started, estimate) for p in rollouts]
+        pace = incident_clock(session.state) if session is not None else WALL
+        return [RolloutView(p, started, estimate, pace) for p in rollouts]
 
     def on_resize(self, event: Any) -> None:
         """Fold the evidence under the work on narrow terminals."""

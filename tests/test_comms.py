@@ -153,6 +153,13 @@ def test_a_drill_at_speed_has_its_updates_due_on_its_own_clock() -> None:
     assert clock.overdue_by(decided.timestamp() + 120) == 300
     reminder = UpdateReminder().check(clock, decided.timestamp() + 150)
     assert reminder is not None and "is 10 minutes overdue" in reminder.message
+    # At speed, reminders still come no more often than every 30 real seconds, and a
+    # reminder in the first real seconds after the due time says "due now".
+    repeated = UpdateReminder()
+    shown = [t for t in range(90, 200) if repeated.check(clock, decided.timestamp() + t)]
+    assert shown == [90, 120, 150, 180]
+    first = UpdateReminder().check(clock, decided.timestamp() + 91)
+    assert first is not None and "is due now" in first.message
     draft = fill("status-update", journal.state(), RUNBOOK, VALUES, decided, render=renderer())
     assert draft.text.endswith("Next Update: 04:01 UTC")  # 04:00:18 + 90 s
     # The decision's estimate passes at the drill's speed too: 10 minutes are 60 s here.

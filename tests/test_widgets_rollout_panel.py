@@ -9,6 +9,7 @@ from dataclasses import replace
 import pytest
 from widget_pods import NOW, PanelApp, rollback_progress, stuck_progress
 
+from tui.domain.drill_timing import ScenarioClock
 from tui.domain.rollout import ReplicaSetInfo
 from widgets.rollout_panel import (
     RolloutPanel,
@@ -70,6 +71,10 @@ def test_timing_and_states() -> None:
     done = rollback_progress(done=True, message='deployment "checkout" successfully rolled out',
                              progressing_reason="NewReplicaSetAvailable")
     assert timing_pieces(RolloutView(done, started=NOW - 5), NOW) == []
+    # In a drill at ×20, 10 wall seconds are 3:20 of its time, over a 3-minute estimate.
+    drill = RolloutView(rollback_progress(), started=NOW - 10, estimate=180,
+                        pace=ScenarioClock(20.0, NOW - 60))
+    assert timing_pieces(drill, NOW) == [("3:20", ""), (" of ~3:00", "muted"), (" ! over", "warn")]
     assert lines_of(RolloutView(done))[-1] == "✓ rolled out  NewReplicaSetAvailable"
     stale = lines_of(RolloutView(rollback_progress(fresh=False, observed_generation=4)))
     assert stale[-1] == "◌ waiting for the controller to observe generation 5 (observed 4)"

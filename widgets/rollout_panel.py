@@ -15,6 +15,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from tui.domain.drill_timing import WALL, ScenarioClock
 from tui.domain.rollout import ReplicaSetInfo, RolloutProgress
 from widgets.feed_status import FeedStatus, stale_text
 from widgets.pod_columns import Piece
@@ -38,6 +39,8 @@ class RolloutView:
     """Epoch seconds the rollout began (the runbook step's start); None: not timed."""
     estimate: float | None = None
     """Seconds the runbook step expects it to take; None: no estimate."""
+    pace: ScenarioClock = WALL
+    """The incident's clock: in a drill, elapsed is its time, as the estimate is."""
 
 
 def state_role(progress: RolloutProgress) -> str:
@@ -69,7 +72,7 @@ def timing_pieces(view: RolloutView, now: float) -> list[Piece]:
     """`0:37 of ~1:00`, marked when past the estimate; nothing once done or untimed."""
     if view.started is None or view.progress.done:
         return []
-    elapsed = max(now - view.started, 0.0)
+    elapsed = max(view.pace.between(view.started, now) or 0.0, 0.0)
     pieces: list[Piece] = [(clock_text(elapsed), "")]
     if view.estimate:
         over = elapsed > view.estimate

@@ -431,7 +431,7 @@ class RollbackApp(App[int]):
                     seen.add(action)
                     yield SystemCommand(
                         f"{binding.description} ({self.get_key_display(binding)})",
-                        binding.tooltip or _action_help(node, action),
+                        binding.tooltip or _action_help(node, action) or binding.description,
                         lambda action=action, node=node: self.run_action(action, node))
 
 

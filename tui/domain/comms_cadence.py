@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 DEFAULT_EVERY = 15 * 60.0  # the seed's 15 minutes
 REMIND_EVERY = 5 * 60.0  # an overdue update is recalled this often until one is sent
 JUST_DUE = 60.0  # within this long after the due time, the reminder says "due now"
+WALL_REPEAT = 30.0  # real seconds between reminders at least, whatever a drill's speed
+WALL_JUST_DUE = 2.0  # and "due now" for at least this many real seconds
 
 
 def epoch(ts: object) -> float | None:
@@ -180,12 +182,13 @@ class UpdateReminder:
             self._due_at, self._last = clock.due_at, None
         if not clock.due(now):
             return None
-        if self._last is not None and (clock.pace.between(self._last, now) or 0) < self.repeat:
+        if self._last is not None and ((clock.pace.between(self._last, now) or 0) < self.repeat
+                                       or now - self._last < WALL_REPEAT):
             return None
         first = self._last is None
         self._last = now
         late = clock.overdue_by(now)
-        if first and late < JUST_DUE:
+        if first and (late < JUST_DUE or now - (clock.due_at or now) < WALL_JUST_DUE):
             return Reminder(False, f"Status update #{clock.number} is due now (every "
                                    f"{spoken_duration(clock.every)}) — press c to write it")
         return Reminder(True, f"Status update #{clock.number} is {spoken_duration(late)} "

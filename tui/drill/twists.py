@@ -193,8 +193,8 @@ class Twists:
         with self.cluster.store.lock, self.lock:
             seq = len(self.fired) + 1
             detail = getattr(self, "_" + kind.name.replace("-", "_"))(value, seq)
-            entry = {"run": self.run, "seq": seq, "event": kind.name, "detail": detail, "source": source,
-                     "fired_at": rfc3339(self.cluster.clock.now()),
+            entry = {"run": self.run, "seq": seq, "event": kind.name, "detail": detail,
+                     "source": source, "fired_at": rfc3339(self.cluster.clock.now()),
                      "scenario_seconds": round(self.scenario_seconds(), 3)}
             self.fired.append(entry)
             return dict(entry)

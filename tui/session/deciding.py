@@ -22,6 +22,7 @@ from tui.domain.assessment import (
     recommend,
     recommendation_to_dict,
 )
+from tui.domain.drill_timing import incident_clock
 from tui.domain.runbook import render_args
 from tui.domain.target import RolloutTarget, TargetError, choose_target
 from tui.session.core import SessionCore, SessionError
@@ -90,14 +91,19 @@ class DecidingMixin(SessionCore):
                 self.runbook.estimated_time.get("expected", "")),
             authorized_by=decision.authorized_by, team_lead=decision.team_lead,
             engineers=decision.engineers, support=decision.support)
-        data: dict[str, Any] = {**record.to_dict(), "time_lost": format_duration(record.time_lost),
-                                "strategy": decision.strategy or self.runbook.strategy}
+        # In a drill, durations are the drill's time, as the operator's clocks showed them.
+        pace = incident_clock(self.state)
+        lost = pace.between(detected.timestamp(), now.timestamp()) or 0.0
+        data: dict[str, Any] = {
+            **record.to_dict(), "strategy": decision.strategy or self.runbook.strategy,
+            "time_lost": format_duration(timedelta(seconds=max(lost, 0.0)))}
         if decision.taken:
             data["taken"] = decision.taken
         if decision.meeting_started_at is not None:
             started = min(decision.meeting_started_at, now)
             data.update(meeting_started_at=started.isoformat(), meeting_ended_at=now.isoformat(),
-                        meeting_seconds=round((now - started).total_seconds(), 1))
+                        meeting_seconds=round(pace.between(started.timestamp(),
+                                                           now.timestamp()) or 0.0, 1))
         if decision.picks:
             data["picks"] = dict(decision.picks)
         self.record(ev.DECISION_RECORDED, data)

@@ -259,7 +259,8 @@ class ExecutingMixin(SessionCore):
                 timed_out.set()
                 step_cancel.set()
 
-            timer = threading.Timer(self.ctx.seconds(step.timeout, "0s"), expire)
+            # Compressed in a drill like the command's own limit, and never below it.
+            timer = threading.Timer(self.ctx.process_seconds(step.timeout, "0s"), expire)
             timer.daemon = True
             timer.start()
         lines: deque[str] = deque(maxlen=200)
