@@ -13,11 +13,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, OptionList, Select, Static, TextArea
 from textual.widgets.option_list import Option
 
-from screens.base import NARROW, context_info
+from screens.base import NARROW, AppScreen, context_info
 from tui.domain.comms import STATUS_UPDATE, TEMPLATES, Draft, literal, next_update_number
 from tui.domain.comms import template as template_info
 from tui.domain.comms_cadence import Cadence, cadence, epoch, spoken_duration
@@ -27,7 +26,6 @@ from widgets.text import inert
 from widgets.timefmt import clock_text
 
 if TYPE_CHECKING:
-    from tui.app.application import RollbackApp
     from tui.domain.incident import IncidentState
     from tui.domain.webhooks import WebhookSetting
     from tui.session.session import IncidentSession
@@ -98,7 +96,7 @@ def feed_blockers(kube_status: Any, metrics: Mapping[str, Any], now: float) -> l
     return found
 
 
-class CommsScreen(Screen[None]):
+class CommsScreen(AppScreen):
     """Pick a message, edit the filled draft, copy it, mark it sent, or send it."""
 
     CSS_PATH = "comms.tcss"
@@ -121,11 +119,6 @@ class CommsScreen(Screen[None]):
         self._shown_text = ""
         self._draft: Draft | None = None
         self._sending = False
-
-    @property
-    def rollback_app(self) -> RollbackApp:
-        """The app, typed."""
-        return self.app  # type: ignore[return-value]
 
     @property
     def session(self) -> IncidentSession:

@@ -18,14 +18,13 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
 from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from screens.base import AppScreen
 from widgets.text import inert
 
 if TYPE_CHECKING:
-    from tui.app.application import RollbackApp
     from tui.domain.runbook import Runbook
     from tui.drill.scenario import CatalogEntry
 
@@ -152,7 +151,7 @@ def _post_incident(state: Any, now: float) -> tuple[str, bool]:
     return f"{deadline_line(due, moment)}  ", any(d.late for d in due)
 
 
-class StartScreen(Screen[None]):
+class StartScreen(AppScreen):
     """Resume, start, or practise."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -176,11 +175,6 @@ class StartScreen(Screen[None]):
         super().__init__()
         self.entries: list[Entry] = []
         self.runbooks: dict[str, Runbook] = {}
-
-    @property
-    def rollback_app(self) -> RollbackApp:
-        """The app, typed."""
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         """Title, search, the list, details of the highlighted entry."""
