@@ -234,6 +234,7 @@ class StepList(CursorList):
         super().__init__(name=name, id=id, classes=classes)
         self.clock = clock
         self._rows: tuple[StepRow, ...] = ()
+        self._pace = WALL
         self.set_reactive(StepList.runbook, runbook)
         self.set_reactive(StepList.state, state)
         self._rebuild()
@@ -249,6 +250,7 @@ class StepList(CursorList):
 
     def _rebuild(self) -> None:
         self._rows = step_rows(self.runbook, self.state, self.blockers) if self.runbook else ()
+        self._pace = incident_clock(self.state) if self.state else WALL  # the rows' clock
 
     def _data_changed(self) -> None:
         self._rebuild()
@@ -267,8 +269,7 @@ class StepList(CursorList):
 
     def render_row(self, index: int, width: int, highlighted: bool) -> list[Line]:
         """A step's line via `step_row_lines`."""
-        pace = incident_clock(self.state) if self.state else WALL
-        return step_row_lines(self._rows[index], width, pace.position(self.clock()),
+        return step_row_lines(self._rows[index], width, self._pace.position(self.clock()),
                               highlighted)
 
     def row_palette(self) -> dict[str, Style]:
