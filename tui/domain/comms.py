@@ -76,6 +76,18 @@ def literal(value: object, limit: int = VALUE_LIMIT) -> str:
     return plain("" if value is None else str(value), limit)
 
 
+def known_release(runbook: Runbook, values: Mapping[str, str], state: IncidentState) -> str:
+    """The release being rolled back: the `release` parameter as given; left at its default
+    (such as "the current release", which reads badly after "release"), the versions the
+    frozen targets replace; "" while neither is known."""
+    given = str(values.get("release") or "")
+    parameter = runbook.parameter("release")
+    if given and (parameter is None or given != str(parameter.default)):
+        return given
+    return ", ".join(dict.fromkeys(str(t["live_version"]) for t in state.targets.values()
+                                   if t.get("live_version")))
+
+
 def channels(runbook: Runbook) -> list[str]:
     """The runbook's communication channels (plain text)."""
     raw = runbook.communication.get("channels") or ()
@@ -131,15 +143,7 @@ class _Facts:
         return "[service]"
 
     def release(self) -> str:
-        given = literal(self.values.get("release"), 120)
-        parameter = self.runbook.parameter("release")
-        live = [literal(t.get("live_version"), 60) for t in self.state.targets.values()]
-        live = [v for v in live if v]
-        default = parameter is not None and given == literal(parameter.default, 120)
-        if given and not default:
-            return given
-        # A default such as "the current release" reads badly after "release": a placeholder.
-        return ", ".join(dict.fromkeys(live)) or "[release]"
+        return literal(known_release(self.runbook, self.values, self.state), 120) or "[release]"
 
     def reason(self) -> str:
         for value in (self.decision.get("rationale"), self.inputs.get("description"),

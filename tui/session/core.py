@@ -32,6 +32,7 @@ from tui.adapters.journal_key import JournalKeyError, installation_key, seal_rec
 from tui.adapters.kube_types import KubeError
 from tui.domain import incident as ev
 from tui.domain.checklist import incident_phase
+from tui.domain.comms import known_release
 from tui.domain.incident import IncidentState, JournalEvent, Redactor, apply_event, replay
 from tui.domain.metrics import Baseline
 from tui.domain.redaction import url_credentials
@@ -388,9 +389,8 @@ class SessionCore:
         engineer") read badly in the messages steps post: once the incident knows them (the
         version the frozen targets replace, the decision's lead) they take those."""
         lead = str((self.state.decision or {}).get("team_lead") or "").strip()
-        live = ", ".join(dict.fromkeys(str(t.get("live_version")) for t in
-                                       self.state.targets.values() if t.get("live_version")))
-        for name, known in (("release", live), ("lead", lead)):
+        release = known_release(self.runbook, self.values, self.state)
+        for name, known in (("release", release), ("lead", lead)):
             parameter = self.runbook.parameter(name)
             if known and parameter is not None and parameter.default is not None and \
                     self.values.get(name) == str(parameter.default):
