@@ -321,8 +321,13 @@ class DrillCluster:
             self._wake.wait(TICK)
             self._wake.clear()
 
+    def scenario_seconds(self) -> float:
+        """Scenario seconds since the drill started serving (what schedules count in)."""
+        started = self.started_at
+        return (time.monotonic() - started) * self.clock.speed if started else 0.0
+
     def _scheduled(self) -> None:
-        elapsed = (time.monotonic() - self.started_at) * self.clock.speed
+        elapsed = self.scenario_seconds()
         while self._schedule and self._schedule[0][0] <= elapsed:
             _, fault = self._schedule.pop(0)
             self.faults.apply(fault)

@@ -14,7 +14,6 @@ import random
 import re
 import secrets
 import threading
-import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -164,15 +163,9 @@ class Twists:
         # This drill's run: a drill started again for the same incident numbers from 1 again.
         self.run = secrets.token_hex(4)
 
-    # ---- time --------------------------------------------------------------------------------
-    def scenario_seconds(self) -> float:
-        """Scenario seconds since the drill started serving."""
-        started = self.cluster.started_at
-        return (time.monotonic() - started) * self.cluster.clock.speed if started else 0.0
-
     def tick(self) -> None:
         """Fire the scheduled twists that are due; fail a good pod for an armed twist."""
-        elapsed = self.scenario_seconds()
+        elapsed = self.cluster.scenario_seconds()
         while self._due and self._due[0]["at"] <= elapsed:
             entry = self._due.pop(0)
             try:
@@ -195,7 +188,7 @@ class Twists:
             detail = getattr(self, "_" + kind.name.replace("-", "_"))(value, seq)
             entry = {"run": self.run, "seq": seq, "event": kind.name, "detail": detail,
                      "source": source, "fired_at": rfc3339(self.cluster.clock.now()),
-                     "scenario_seconds": round(self.scenario_seconds(), 3)}
+                     "scenario_seconds": round(self.cluster.scenario_seconds(), 3)}
             self.fired.append(entry)
             return dict(entry)
 
