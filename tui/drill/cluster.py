@@ -15,7 +15,7 @@ from typing import Any, Self
 from tui.domain.durations import parse_duration
 from tui.drill.api import KubeAPI
 from tui.drill.clock import DrillClock, rfc3339
-from tui.drill.controller import REVISION, Controllers
+from tui.drill.controller import CHANGE_CAUSE, REVISION, Controllers
 from tui.drill.database import DatabaseUnavailable, DrillDatabase
 from tui.drill.defaults import apply_defaults
 from tui.drill.endpointslices import EndpointsController
@@ -36,7 +36,6 @@ from tui.drill.twists import Twists
 
 TICK = 0.1
 HISTORY = 3600.0  # synthesized traffic history before the release
-CHANGE_CAUSE = "kubernetes.io/change-cause"
 DRILL_EXTENSION = "rollback-tui.drill"
 
 

@@ -18,6 +18,7 @@ from tui.drill.podsim import POD_EVENT_LIMIT, BehaviorFor, PodLifecycles
 from tui.drill.store import Store
 
 REVISION = "deployment.kubernetes.io/revision"
+CHANGE_CAUSE = "kubernetes.io/change-cause"
 REVISION_HISTORY = "deployment.kubernetes.io/revision-history"
 DESIRED = "deployment.kubernetes.io/desired-replicas"
 MAX_REPLICAS = "deployment.kubernetes.io/max-replicas"

@@ -18,7 +18,7 @@ from typing import Any
 
 from tui.domain.durations import parse_duration
 from tui.drill.clock import DrillClock, rfc3339
-from tui.drill.controller import REVISION
+from tui.drill.controller import CHANGE_CAUSE, REVISION
 from tui.drill.defaults import apply_defaults, comparable_template
 from tui.drill.events import record_event
 from tui.drill.httpserver import Request, Response, json_response
@@ -26,7 +26,6 @@ from tui.drill.store import Store
 
 ARGO_TRACKING = "argocd.argoproj.io/tracking-id"
 INSTANCE = "app.kubernetes.io/instance"
-CHANGE_CAUSE = "kubernetes.io/change-cause"
 COMPONENT = "argocd-application-controller"
 PREFIX = "/applications"
 
