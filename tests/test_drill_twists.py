@@ -83,6 +83,11 @@ def test_post_fires_at_once_and_an_unknown_twist_is_refused_with_the_catalogue(d
     assert "unknown twist 'meteor-strike'" in unknown.json()["error"]
     assert len(unknown.json()["catalogue"]) == len(CATALOGUE)
     assert fire(info, "user-reports=500").status_code == 400
+    with admin(info) as client:
+        shapeless = client.post("/drill/twists", json={"source": "facilitator"})
+    assert shapeless.status_code == 400
+    assert shapeless.json()["error"].startswith(
+        'expected {"event": "NAME[=VALUE]", "source": "facilitator"} (one of: ')
 
 
 def test_scheduled_twist_fires_at_its_scenario_time(drill, tmp_path: Path) -> None:

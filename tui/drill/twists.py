@@ -290,7 +290,7 @@ class Twists:
             try:
                 body = json.loads(request.body or b"{}")
                 if not isinstance(body, dict) or not isinstance(body.get("event"), str):
-                    raise TwistError('expected {{"event": "NAME[=VALUE]", "source": '
+                    raise TwistError('expected {"event": "NAME[=VALUE]", "source": '
                                      f'"facilitator"}} ({EVENT_HINT})')
                 return json_response(200, self.fire(body["event"],
                                                     str(body.get("source") or "facilitator")))
