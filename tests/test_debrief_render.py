@@ -86,6 +86,8 @@ def test_times_are_drill_time_since_the_start() -> None:
     assert drill_offset(card, at("04:19:43")) == "+7:36"
     fast = replace(card, speed=20.0)
     assert drill_offset(fast, at("04:12:37")) == "+10:00"  # 30 s of wall time at ×20
+    # Before the drill started is history at wall speed, as the scorer counts it.
+    assert drill_offset(fast, at("04:11:07")) == "-1:00"
     assert drill_offset(card, None) == ""
     assert "×20 speed, times in drill time" in " ".join(
         line_text(line) for line in headline_lines(fast, 80))

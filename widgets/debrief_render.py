@@ -15,6 +15,7 @@ from typing import Any
 from rich.cells import cell_len
 
 from tui.domain.drill_scorecard import Evidence, Measure, Scorecard
+from tui.domain.drill_timing import ScenarioClock
 from tui.domain.timeline import EventSeverity, TimelineEntry
 from widgets.text import Line, fit, inert, line_width
 from widgets.timefmt import clock_text, epoch
@@ -34,17 +35,23 @@ TEXT_LIMIT = 600  # characters of one quoted string (evidence, why) before it is
 
 # ---- small pieces -------------------------------------------------------------------------------
 def drill_offset(card: Scorecard, ts: str | None) -> str:
-    """`+7:12`: drill time from the drill's start to `ts` (wall time × speed); '' if unknown."""
+    """`+7:12`: drill time from the drill's start to `ts`; '' if unknown."""
     return offset_at(card, epoch(ts))
 
 
 def offset_at(card: Scorecard, moment: float | None) -> str:
-    """`+7:12` for an epoch second (see `drill_offset`)."""
+    """`+7:12` for an epoch second (see `drill_offset`), on the scorer's clock: the drill's
+    speed from its start, wall time before it."""
     start = epoch(card.started_at)
     if start is None or moment is None:
         return ""
-    seconds = (moment - start) * (card.speed or 1.0)
+    seconds = _clock(card).between(start, moment) or 0.0
     return ("+" if seconds >= 0 else "-") + clock_text(abs(seconds))
+
+
+def _clock(card: Scorecard) -> ScenarioClock:
+    """The drill's clock: its speed from its start (the scorer's time base)."""
+    return ScenarioClock(card.speed or 1.0, epoch(card.started_at))
 
 
 def short_target(target: str) -> str:
@@ -228,11 +235,11 @@ def anti_pattern_lines(card: Scorecard, width: int) -> list[Line]:
 # ---- timeline -----------------------------------------------------------------------------------
 def _moment_span(card: Scorecard) -> list[tuple[float, float]]:
     """Each moment as a wall-clock (start, end) for marking journal lines inside it."""
-    spans = []
+    spans, clock = [], _clock(card)
     for moment in card.moments:
         start = epoch(moment.at)
         if start is not None:
-            spans.append((start, start + moment.seconds / (card.speed or 1.0)))
+            spans.append((start, clock.wall_after(start, moment.seconds)))
     return spans
 
 
