@@ -62,7 +62,7 @@ def test_scenario_truth_points_at_the_cause() -> None:
 def test_a_dependency_on_an_unknown_service_is_refused() -> None:
     text = find_scenario("cascade").path.read_text().replace(  # type: ignore[union-attr]
         "{service: payments, share: 0.8}", "{service: payment, share: 0.8}")
-    with pytest.raises(ScenarioError, match=r"cascade\.yaml:1:1: service 'checkout' depends on "
+    with pytest.raises(ScenarioError, match=r"cascade\.yaml:60:19: service 'checkout' depends on "
                                             r"'payment'"):
         load_scenario_bytes(text.encode(), "cascade.yaml")
 

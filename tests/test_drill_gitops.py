@@ -81,7 +81,7 @@ def test_scenario_declares_the_application_and_its_truth() -> None:
 def test_an_application_for_an_unknown_deployment_is_refused(tmp_path: Path) -> None:
     text = find_scenario("gitops").path.read_text().replace(  # type: ignore[union-attr]
         "    deployment: checkout\n    repo:", "    deployment: chekout\n    repo:")
-    with pytest.raises(ScenarioError, match=r"gitops\.yaml:1:1: .*'chekout'"):
+    with pytest.raises(ScenarioError, match=r"gitops\.yaml:37:17: .*'chekout'"):
         load_scenario_bytes(text.encode(), "gitops.yaml")
 
 

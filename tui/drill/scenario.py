@@ -226,26 +226,28 @@ def _check(raw: dict[str, Any], root: Any, ck: Checker) -> None:
         if isinstance(spec, dict) and spec.get("updated_replicas") is not None:
             _check_midway(spec, child(root, "deployments", index, "updated_replicas"), ck)
     services = {s.get("name") for s in raw.get("services") or [] if isinstance(s, dict)}
-    for svc in raw.get("services") or []:
-        for dependency in (svc or {}).get("depends_on") or []:
+    for index, svc in enumerate(raw.get("services") or []):
+        for number, dependency in enumerate((svc or {}).get("depends_on") or []):
             if (dependency or {}).get("service") not in services - {svc.get("name")}:
-                ck.at(root, f"service {svc.get('name')!r} depends on "
+                ck.at(child(root, "services", index, "depends_on", number, "service") or root,
+                      f"service {svc.get('name')!r} depends on "
                       f"{(dependency or {}).get('service')!r}, which is not another service "
                       "of the scenario", "one of: " + ", ".join(sorted(map(str, services))))
     for index, secret in enumerate(raw.get("secrets") or []):
         if isinstance(secret, dict) and secret.get("database") and not raw.get("database"):
-            ck.at(child(root, "secrets", index, "database"),
+            ck.at(child(root, "secrets", index, "database") or root,
                   f"secret {secret.get('name')!r} takes the database's credentials, but the "
                   "scenario has no database", "a database: section, or database: false")
         elif isinstance(secret, dict) and not secret.get("string_data") and \
                 not secret.get("database"):
-            ck.at(child(root, "secrets", index), f"secret {secret.get('name')!r} holds nothing",
+            ck.at(child(root, "secrets", index) or root, f"secret {secret.get('name')!r} holds nothing",
                   "string_data, or database: true")
     deployments = {d.get("name") for d in raw.get("deployments") or [] if isinstance(d, dict)}
-    for app in raw.get("gitops") or []:
+    for index, app in enumerate(raw.get("gitops") or []):
         name = (app or {}).get("deployment") or (app or {}).get("application")
         if name not in deployments:
-            ck.at(root, f"GitOps application {(app or {}).get('application')!r} syncs "
+            where = "deployment" if (app or {}).get("deployment") else "application"
+            ck.at(child(root, "gitops", index, where) or root, f"GitOps application {(app or {}).get('application')!r} syncs "
                   f"deployment {name!r}, which the scenario does not create",
                   "one of: " + ", ".join(sorted(map(str, deployments))))
     check_truth(raw, root, ck)
