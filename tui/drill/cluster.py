@@ -29,6 +29,7 @@ from tui.drill.podsim import Behavior, rollout_step
 from tui.drill.promapi import PrometheusAPI
 from tui.drill.record import ChangeRecord, deployment_states, wall_iso
 from tui.drill.scenario import Scenario
+from tui.drill.scenario_truth import pod_labels
 from tui.drill.store import Store
 from tui.drill.tls import DrillTLS, make_tls
 from tui.drill.traffic import Traffic
@@ -135,7 +136,7 @@ class DrillCluster:
         return self.twists.adjust(service, self.flags.adjust(service, pod, behavior))
 
     def _template(self, spec: dict[str, Any], rev: dict[str, Any]) -> dict[str, Any]:
-        labels = {"app": spec["name"], **(spec.get("labels") or {}), **(rev.get("labels") or {})}
+        labels = pod_labels(spec, rev)
         container: dict[str, Any] = {
             "name": spec.get("container") or spec["name"],
             "image": rev["image"],

@@ -79,10 +79,10 @@ def child(node: Node | None, *path: str | int) -> Node | None:
     return node
 
 
-def _pod_labels(spec: dict[str, Any]) -> dict[str, str]:
-    """The labels of a deployment's pods at start (as the drill builds its template)."""
-    last = (spec.get("revisions") or [{}])[-1] or {}
-    return {"app": spec.get("name"), **(spec.get("labels") or {}), **(last.get("labels") or {})}
+def pod_labels(spec: dict[str, Any], revision: dict[str, Any]) -> dict[str, Any]:
+    """The labels the drill gives the pods of a scenario deployment's revision."""
+    return {"app": spec.get("name"), **(spec.get("labels") or {}),
+            **(revision.get("labels") or {})}
 
 
 def check_truth(raw: dict[str, Any], root: Node, ck: Checker) -> None:
@@ -160,7 +160,8 @@ def _check_selectors(raw: dict[str, Any], truth: dict[str, Any], node: Node,
                   "one of: " + ", ".join(f"{ns}/{name}" for ns, name in sorted(services)))
             continue
         selector = item.get("selector") or {}
-        pods = [_pod_labels(d) for d in raw.get("deployments") or []
+        pods = [pod_labels(d, (d.get("revisions") or [{}])[-1] or {})
+                for d in raw.get("deployments") or []
                 if isinstance(d, dict) and d.get("namespace") == where]
         if not any(all(labels.get(k) == v for k, v in selector.items()) for labels in pods):
             ck.at(child(at, "selector") or at, "the selector matches no deployment's pods in "
