@@ -112,7 +112,18 @@ async def test_counts_match_kubectl_after_a_rollback_of_5000_pods(drill, kubectl
                 assert any(hashes == 2 for _, _, hashes in app.history)
                 assert any(ready < total for ready, total, _ in app.history)
                 assert max(total for _, total, _ in app.history) > 5000
-                listed = kubectl_pods(kubectl, info)
+                # The pods the old revision leaves may still be terminating: kubectl counts
+                # them in READY, the panel does not count them ready. Compare once it has settled.
+                listed: list[tuple[str, str, str]] = []
+
+                def settled() -> bool:
+                    nonlocal listed
+                    if panel.counts.by_status.get("Terminating"):
+                        return False
+                    listed = kubectl_pods(kubectl, info)
+                    return sorted(panel_pods(panel)) == sorted(listed)
+
+                await wait_until(pilot, "the panel to agree with kubectl", settled, timeout=120)
                 shown = panel_pods(panel)
                 assert sorted(shown) == sorted(listed)
                 ready = sum(1 for _, r, _ in listed if r.split("/")[0] == r.split("/")[1])
